@@ -1,0 +1,2 @@
+// Anchor for the shared torch precompiled header (cmake/ShammieTorch.cmake).
+#include <torch/torch.h>

@@ -1,0 +1,47 @@
+// `shammie`: the operator's command line. Each command lives in its own file
+// (services/cli/<name>_command.cc) and is listed once below.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/omp_env.h"
+#include "services/cli/command.h"
+
+namespace shammie::cli {
+// One declaration per command file.
+}  // namespace shammie::cli
+
+namespace {
+
+using shammie::cli::Command;
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+  };
+  return commands;
+}
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out, "usage: shammie <command> [flags]\n\ncommands:\n");
+  for (const Command& c : Commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
+  std::fprintf(out, "\n`shammie <command> --help` describes a command's flags.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shammie::common::EnsurePassiveOmpWait(argv);
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
+    PrintUsage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : Commands()) {
+    if (std::strcmp(argv[1], c.name) == 0) {
+      return c.run(std::vector<std::string>(argv + 2, argv + argc));
+    }
+  }
+  std::fprintf(stderr, "shammie: unknown command \"%s\"\n\n", argv[1]);
+  PrintUsage(stderr);
+  return 2;
+}

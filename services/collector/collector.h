@@ -1,0 +1,83 @@
+// The collector's request handling, independent of transport.
+//
+// Both front ends call this one class: the gRPC ComparisonService
+// (comparison_service.cc) and the HTTP JSON API (http_api.cc, protobuf's JSON
+// mapping of the same messages). Every method authenticates nothing itself:
+// the front end turns the bearer token into a Caller with Authenticate() and
+// passes it in; each method checks the caller's role, validates the request
+// (INVALID_ARGUMENT naming the field), and calls the store.
+//
+// Thread-safe: all methods may be called concurrently from any thread.
+#ifndef SHAMMIE_SERVICES_COLLECTOR_COLLECTOR_H_
+#define SHAMMIE_SERVICES_COLLECTOR_COLLECTOR_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "shammie/v1/collector.pb.h"
+
+namespace shammie::collector {
+
+// Who is calling, as established from their bearer token.
+struct Caller {
+  std::string name;  // the token's name; recorded as the comparison's labeler
+  v1::TokenRole role = v1::TOKEN_ROLE_UNSPECIFIED;
+};
+
+struct CollectorOptions {
+  // RocksDB folder; created if missing. Only the collector opens it.
+  std::string data_dir;
+  // Labels wanted per task when CreateTask does not say.
+  uint32_t default_overlap = 1;
+  // Limits for bad-input checks.
+  size_t max_turn_bytes = 64 * 1024;
+  size_t max_request_bytes = 1024 * 1024;
+  size_t max_turns = 64;
+  // Durability: sync the WAL before acknowledging (group commit). Turning it
+  // off is for benchmarks that measure the cost of durability.
+  bool sync_writes = true;
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+
+  // Opens (or creates) the store in options.data_dir. On first start, creates
+  // an operator token and writes its secret to <data_dir>/operator.token
+  // (mode 0600).
+  static absl::StatusOr<std::unique_ptr<Collector>> Open(const CollectorOptions& options);
+
+  // UNAUTHENTICATED when the token is missing, unknown or revoked.
+  // `authorization` is the raw header value ("Bearer <secret>").
+  virtual absl::StatusOr<Caller> Authenticate(absl::string_view authorization) = 0;
+
+  virtual absl::StatusOr<v1::LabelingTask> CreateTask(const Caller& caller,
+                                                      const v1::CreateTaskRequest& request) = 0;
+  virtual absl::StatusOr<v1::LabelingTask> NextTask(const Caller& caller,
+                                                    const v1::NextTaskRequest& request) = 0;
+  // Returns once the comparison is durable.
+  virtual absl::StatusOr<v1::Comparison> SubmitComparison(
+      const Caller& caller, const v1::SubmitComparisonRequest& request) = 0;
+  virtual absl::Status SkipTask(const Caller& caller, const v1::SkipTaskRequest& request) = 0;
+  virtual absl::StatusOr<v1::Stats> GetStats(const Caller& caller) = 0;
+  virtual absl::StatusOr<v1::Token> CreateToken(const Caller& caller,
+                                                const v1::CreateTokenRequest& request) = 0;
+  virtual absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) = 0;
+
+  // Streams comparisons in seq order from one snapshot; `emit` returning false
+  // stops the export early (client went away).
+  virtual absl::Status ExportComparisons(
+      const Caller& caller, const v1::ExportComparisonsRequest& request,
+      const std::function<bool(const v1::Comparison&)>& emit) = 0;
+  // All-or-nothing: validates every comparison, then stores all in one batch.
+  virtual absl::StatusOr<v1::ImportSummary> ImportComparisons(
+      const Caller& caller, const std::vector<v1::Comparison>& comparisons) = 0;
+};
+
+}  // namespace shammie::collector
+
+#endif  // SHAMMIE_SERVICES_COLLECTOR_COLLECTOR_H_
