@@ -10,6 +10,12 @@
 
 namespace shammie::cli {
 // One declaration per command file.
+int RunCancel(const std::vector<std::string>& args);
+int RunDeploy(const std::vector<std::string>& args);
+int RunSchedule(const std::vector<std::string>& args);
+int RunStatus(const std::vector<std::string>& args);
+int RunTrigger(const std::vector<std::string>& args);
+int RunWatch(const std::vector<std::string>& args);
 }  // namespace shammie::cli
 
 namespace {
@@ -18,6 +24,12 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"trigger", "start an iteration now (idempotent with --key)", shammie::cli::RunTrigger},
+      {"status", "iterations and the schedule, or one iteration in detail", shammie::cli::RunStatus},
+      {"watch", "live progress of an iteration until it ends", shammie::cli::RunWatch},
+      {"cancel", "cancel an iteration and its running job", shammie::cli::RunCancel},
+      {"deploy", "deploy a policy checkpoint to the collector (roll back/forward)", shammie::cli::RunDeploy},
+      {"schedule", "show, pause, resume or set the iteration cadence", shammie::cli::RunSchedule},
   };
   return commands;
 }

@@ -78,7 +78,9 @@ absl::StatusOr<T> IterationRunner::Retrying(const std::function<absl::StatusOr<T
   while (true) {
     absl::StatusOr<T> r = fn();
     if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) return r;
-    if (clock_->Now() >= give_up || cancelled_->load() || stopping_->load()) return r;
+    if (cancelled_->load()) return absl::CancelledError("cancelled by operator");
+    if (stopping_->load()) return absl::AbortedError("scheduler stopping");
+    if (clock_->Now() >= give_up) return r;
     SHAMMIE_LOG(WARNING) << "retrying: " << r.status();
     absl::SleepFor(absl::Seconds(1));
   }
