@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/cli/collector_client.h"
 #include "services/cli/service_clients.h"
 #include "services/scheduler/cadence.h"
 
@@ -27,7 +28,7 @@ void PrintSchedule(const v1::Schedule& s) {
 
 int RunSchedule(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
-  if (!args.ok()) return PrintError("schedule", args.status()) + 1;
+  if (!args.ok()) return Fail("schedule", args.status());
   const std::string action = args->positional().empty() ? "show" : args->positional()[0];
   if (args->GetBool("help") || args->positional().size() > 1 ||
       (action != "show" && action != "pause" && action != "resume" && action != "set")) {
@@ -39,14 +40,14 @@ int RunSchedule(const std::vector<std::string>& argv) {
   std::string period_text = args->Get("period");
   std::string anchor_text = args->Get("anchor");
   auto stub = SchedulerStub(*args);
-  if (absl::Status s = args->CheckNoUnused(); !s.ok()) return PrintError("schedule", s) + 1;
+  if (absl::Status s = args->CheckNoUnused(); !s.ok()) return Fail("schedule", s);
   if (action != "set" && (!period_text.empty() || !anchor_text.empty())) {
-    return PrintError("schedule", absl::InvalidArgumentError("--period/--anchor go with `set`")) + 1;
+    return Fail("schedule", absl::InvalidArgumentError("--period/--anchor go with `set`"));
   }
 
   v1::Schedule current;
-  grpc::Status s = stub->GetSchedule(CallContext("").get(), v1::GetScheduleRequest(), &current);
-  if (!s.ok()) return PrintError("schedule", s);
+  grpc::Status s = stub->GetSchedule(SchedulerContext().get(), v1::GetScheduleRequest(), &current);
+  if (!s.ok()) return FailRpc("schedule", s);
   if (action == "show") {
     PrintSchedule(current);
     return 0;
@@ -56,17 +57,17 @@ int RunSchedule(const std::vector<std::string>& argv) {
   using google::protobuf::util::TimeUtil;
   if (!period_text.empty()) {
     auto p = scheduler::ParsePeriod(period_text, "--period");
-    if (!p.ok()) return PrintError("schedule", p.status()) + 1;
+    if (!p.ok()) return Fail("schedule", p.status());
     *req.mutable_period() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(*p));
   }
   if (!anchor_text.empty()) {
     auto a = scheduler::ParseAnchor(anchor_text, "--anchor");
-    if (!a.ok()) return PrintError("schedule", a.status()) + 1;
+    if (!a.ok()) return Fail("schedule", a.status());
     *req.mutable_anchor() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(*a));
   }
   v1::Schedule updated;
-  s = stub->SetSchedule(CallContext("").get(), req, &updated);
-  if (!s.ok()) return PrintError("schedule", s);
+  s = stub->SetSchedule(SchedulerContext().get(), req, &updated);
+  if (!s.ok()) return FailRpc("schedule", s);
   PrintSchedule(updated);
   return 0;
 }

@@ -1,33 +1,27 @@
-// How CLI commands reach the services: the address flags (--scheduler,
-// --collector) with the documented default ports, the bearer token
-// (--token-file, else $SHAMMIE_TOKEN), and printing a failed call.
+// What scheduler-facing commands share: the address (--scheduler, default
+// 127.0.0.1:50054), a call context, and reporting a failed RPC the way
+// collector_client.h's Fail does (exit 2 for INVALID_ARGUMENT, else 1).
 #ifndef SHAMMIE_SERVICES_CLI_SERVICE_CLIENTS_H_
 #define SHAMMIE_SERVICES_CLI_SERVICE_CLIENTS_H_
 
 #include <memory>
 #include <string>
 
-#include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 #include "services/cli/args.h"
-#include "shammie/v1/collector.grpc.pb.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
 
 namespace shammie::cli {
 
-// --scheduler ADDR (default 127.0.0.1:50054).
+inline constexpr char kDefaultScheduler[] = "127.0.0.1:50054";
+
+// --scheduler ADDR.
 std::unique_ptr<v1::Scheduler::Stub> SchedulerStub(Args& args);
-// --collector ADDR (default 127.0.0.1:50051).
-std::unique_ptr<v1::ComparisonService::Stub> CollectorStub(Args& args);
-// --token-file FILE, else $SHAMMIE_TOKEN; empty when neither.
-// INVALID_ARGUMENT naming --token-file when the file cannot be read.
-absl::StatusOr<std::string> BearerToken(Args& args);
-// A context with the token (if any) and a deadline.
-std::unique_ptr<grpc::ClientContext> CallContext(const std::string& token,
-                                                 int deadline_seconds = 30);
-// Prints "shammie <command>: CODE: message" to stderr; returns exit code 1.
-int PrintError(const char* command, const grpc::Status& status);
-int PrintError(const char* command, const absl::Status& status);
+// A context with a deadline `deadline_seconds` from now (0 = none). The
+// scheduler listens on loopback and takes no token (docs/operators.md).
+std::unique_ptr<grpc::ClientContext> SchedulerContext(int deadline_seconds = 30);
+// Fail() for a gRPC status.
+int FailRpc(const char* command, const grpc::Status& status);
 
 }  // namespace shammie::cli
 

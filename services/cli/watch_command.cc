@@ -6,23 +6,24 @@
 #include <cstdio>
 
 #include "services/cli/iteration_report.h"
+#include "services/cli/collector_client.h"
 #include "services/cli/service_clients.h"
 
 namespace shammie::cli {
 
 int RunWatch(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
-  if (!args.ok()) return PrintError("watch", args.status()) + 1;
+  if (!args.ok()) return Fail("watch", args.status());
   if (args->GetBool("help") || args->positional().size() != 1) {
     std::fprintf(args->GetBool("help") ? stdout : stderr,
                  "usage: shammie watch ID [--scheduler 127.0.0.1:50054]\n");
     return args->GetBool("help") ? 0 : 2;
   }
   auto stub = SchedulerStub(*args);
-  if (absl::Status s = args->CheckNoUnused(); !s.ok()) return PrintError("watch", s) + 1;
+  if (absl::Status s = args->CheckNoUnused(); !s.ok()) return Fail("watch", s);
   v1::WatchIterationRequest req;
   req.set_id(args->positional()[0]);
-  auto ctx = CallContext("", /*deadline_seconds=*/0);  // as long as the iteration runs
+  auto ctx = SchedulerContext(/*deadline_seconds=*/0);  // as long as the iteration runs
   auto reader = stub->WatchIteration(ctx.get(), req);
   const bool tty = isatty(STDOUT_FILENO);
   v1::Iteration it;
@@ -41,7 +42,7 @@ int RunWatch(const std::vector<std::string>& argv) {
   }
   if (tty) std::printf("\n");
   grpc::Status s = reader->Finish();
-  if (!s.ok()) return PrintError("watch", s);
+  if (!s.ok()) return FailRpc("watch", s);
   return it.stage() == v1::SUCCEEDED ? 0 : 1;
 }
 
