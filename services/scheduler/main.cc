@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "google/protobuf/text_format.h"
+#include "services/collector/wait_for_signal.h"
 #include "services/scheduler/scheduler_server.h"
 
 ABSL_FLAG(std::string, data_dir, "", "RocksDB folder for iterations and the schedule");
@@ -64,17 +65,8 @@ std::string MetricsAddressFor(const std::string& listen, int port) {
 
 int main(int argc, char** argv) {
   // absl flags are spelled with underscores; accept the documented dashes.
-  std::vector<std::string> words(argv, argv + argc);
-  std::vector<char*> args;
-  for (std::string& w : words) {
-    if (w.rfind("--", 0) == 0) {
-      size_t end = std::min(w.find('='), w.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (w[i] == '-') w[i] = '_';
-      }
-    }
-    args.push_back(w.data());
-  }
+  std::vector<std::string> storage;
+  std::vector<char*> args = shammie::collector::DashFlagsToUnderscores(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   using shammie::scheduler::ParseAnchor;
   using shammie::scheduler::ParsePeriod;
