@@ -138,7 +138,10 @@ def main():
     ap.add_argument("--ppo-epochs", type=int, default=1)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--vocab", type=int, default=257)
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads; 0 = default")
     a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     n_pos = a.prompt_len + a.response_len + 1  # + the end-of-context token
     policy = Gpt(a.layers, a.d_model, a.heads, a.vocab, n_pos)
@@ -195,7 +198,7 @@ def main():
     score = sum(t[1] for t in times) / a.steps
     upd = sum(t[2] for t in times) / a.steps
     print(json.dumps({
-        "impl": "python-reference", "torch": torch.__version__,
+        "impl": "python-reference", "torch": torch.__version__, "threads": torch.get_num_threads(),
         "episodes_per_s": a.batch / (roll + score + upd),
         "rollout_s": roll, "scoring_s": score, "update_s": upd,
     }))
