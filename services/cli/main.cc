@@ -10,6 +10,7 @@
 
 namespace shammie::cli {
 // One declaration per command file.
+int RunBench(const std::vector<std::string>& args);
 }  // namespace shammie::cli
 
 namespace {
@@ -18,6 +19,7 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"bench", "run a benchmark (train, generate) and print one JSON line", shammie::cli::RunBench},
   };
   return commands;
 }

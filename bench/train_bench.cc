@@ -1,0 +1,99 @@
+// Times the real SftTrainer (the loop `shammie pretrain` runs) on random
+// tokens: forward, cross-entropy, backward, clipping, AdamW.
+#include "bench/train_bench.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "bench/bench_env.h"
+#include "common/status_macros.h"
+#include "policy/sft_trainer.h"
+
+namespace shammie::bench {
+
+double TrainFlopsPerToken(const TrainBenchOptions& o) {
+  const double l = o.layers, c = o.d_model, t = o.seq, v = o.vocab;
+  return 6.0 * (l * 12.0 * c * c + v * c) + 12.0 * l * t * c;
+}
+
+absl::StatusOr<std::string> RunTrainBench(const TrainBenchOptions& o) {
+  if (o.layers <= 0 || o.d_model <= 0 || o.heads <= 0 || o.seq <= 0 || o.batch <= 0 ||
+      o.vocab <= 1) {
+    return absl::InvalidArgumentError("layers, d-model, heads, seq, batch must be > 0, vocab > 1");
+  }
+  if (o.d_model % o.heads != 0) {
+    return absl::InvalidArgumentError("d-model must be a multiple of heads");
+  }
+  const double peak = MatmulPeakGflops();
+
+  ReferenceResult ref;
+  if (o.reference) {
+    SHAMMIE_ASSIGN_OR_RETURN(
+        ref, RunReference("train_bench.py",
+                          absl::StrCat("--layers ", o.layers, " --d-model ", o.d_model, " --heads ",
+                                       o.heads, " --seq ", o.seq, " --batch ", o.batch,
+                                       " --vocab ", o.vocab, " --seconds ", o.seconds),
+                          {1, 2}, "tokens_per_s"));
+  }
+
+  policy::GptConfig config;
+  config.n_layer = o.layers;
+  config.n_head = o.heads;
+  config.n_embd = o.d_model;
+  config.n_positions = o.seq;
+  config.vocab_size = o.vocab;
+  torch::manual_seed(0);
+  policy::Gpt model(config);
+  // As many random examples as one step uses, each seq + 1 tokens long.
+  std::vector<policy::SftExample> examples(o.batch);
+  std::mt19937_64 rng(0);
+  for (auto& e : examples) {
+    for (int64_t i = 0; i <= o.seq; ++i) e.tokens.push_back(rng() % o.vocab);
+  }
+  policy::SftOptions so;
+  so.steps = 1'000'000;
+  so.batch_size = o.batch;
+  so.learning_rate = 1e-4;
+  so.warmup_steps = 0;
+  so.progress = policy::ProgressMode::kNone;
+  SHAMMIE_ASSIGN_OR_RETURN(auto trainer, policy::SftTrainer::Create(model, examples, so));
+  int64_t steps_done = 0;
+  absl::Status status;
+  Timing t = TimeLoop(
+      [&] {
+        if (!status.ok()) return;
+        trainer->set_stop_at_step(++steps_done);
+        status = trainer->Train().status();
+      },
+      o.seconds, /*warmup=*/2, /*min_runs=*/3);
+  SHAMMIE_RETURN_IF_ERROR(status);
+
+  const double tokens_per_s = o.batch * o.seq / t.per_run();
+  const double gflops = tokens_per_s * TrainFlopsPerToken(o) / 1e9;
+  nlohmann::json j = {{"bench", "train"},
+                      {"layers", o.layers},
+                      {"d_model", o.d_model},
+                      {"heads", o.heads},
+                      {"seq", o.seq},
+                      {"batch", o.batch},
+                      {"vocab", o.vocab},
+                      {"steps", t.runs},
+                      {"step_ms", 1000 * t.per_run()},
+                      {"tokens_per_s", tokens_per_s},
+                      {"gflops", gflops},
+                      {"matmul_peak_gflops", peak},
+                      {"peak_fraction", gflops / peak}};
+  if (o.reference) {
+    j["reference_tokens_per_s"] = ref.value;
+    j["reference_threads"] = ref.threads;
+    j["speedup"] = tokens_per_s / ref.value;
+  }
+  return j.dump();
+}
+
+}  // namespace shammie::bench
