@@ -10,6 +10,7 @@
 
 namespace shammie::cli {
 // One declaration per command file.
+int RunTokenize(const std::vector<std::string>& args);
 }  // namespace shammie::cli
 
 namespace {
@@ -18,6 +19,7 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
   };
   return commands;
 }
