@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "bench/generate_bench.h"
+#include "bench/ppo_bench.h"
 #include "bench/train_bench.h"
 #include "services/cli/args.h"
 
@@ -53,6 +54,22 @@ absl::StatusOr<std::string> GenerateBench(Args& args) {
   return bench::RunGenerateBench(o);
 }
 
+absl::StatusOr<std::string> PpoBench(Args& args) {
+  bench::PpoBenchOptions o;
+  for (auto [name, field] : std::vector<std::pair<const char*, int64_t*>>{
+           {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
+           {"batch", &o.batch}, {"prompt-len", &o.prompt_len},
+           {"response-len", &o.response_len}, {"minibatch", &o.minibatch},
+           {"ppo-epochs", &o.ppo_epochs}, {"steps", &o.steps}, {"vocab", &o.vocab}}) {
+    absl::StatusOr<int64_t> v = args.GetInt(name, *field);
+    if (!v.ok()) return v.status();
+    *field = *v;
+  }
+  o.reference = !args.GetBool("no-reference");
+  if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
+  return bench::RunPpoBench(o);
+}
+
 struct BenchKind {
   const char* kind;
   const char* summary;
@@ -67,6 +84,9 @@ const std::vector<BenchKind>& Kinds() {
       {"generate",
        "KV-cache sampling: --layers --d-model --heads --batch --prompt-len --new-tokens [--vocab --seconds --no-reference --cache-only]",
        GenerateBench},
+      {"ppo",
+       "PPO step (rollout, scoring, update): --layers --d-model --heads --batch --prompt-len --response-len [--minibatch --ppo-epochs --steps --vocab --no-reference]",
+       PpoBench},
   };
   return kinds;
 }

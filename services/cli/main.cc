@@ -20,7 +20,7 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"bench", "run a benchmark (train, generate) and print one JSON line", shammie::cli::RunBench},
+      {"bench", "run a benchmark (train, generate, ppo) and print one JSON line", shammie::cli::RunBench},
       {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
   };
   return commands;
