@@ -35,6 +35,12 @@ class EpisodeScorer {
   virtual absl::StatusOr<std::vector<double>> Score(const std::vector<Episode>& episodes) = 0;
 };
 
+struct PpoScorers {
+  EpisodeScorer* reward = nullptr;  // the train PM; required; not owned
+  EpisodeScorer* test = nullptr;    // the test PM; optional; not owned
+  EpisodeScorer* gold = nullptr;    // the synthetic task's gold reward; optional; not owned
+};
+
 }  // namespace shammie::policy
 
 #endif  // SHAMMIE_POLICY_PPO_EPISODE_H_

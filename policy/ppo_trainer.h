@@ -34,12 +34,6 @@
 
 namespace shammie::policy {
 
-struct PpoScorers {
-  EpisodeScorer* reward = nullptr;  // the train PM; required; not owned
-  EpisodeScorer* test = nullptr;    // the test PM; optional; not owned
-  EpisodeScorer* gold = nullptr;    // the synthetic task's gold reward; optional; not owned
-};
-
 struct PpoModels {
   Gpt policy{nullptr};     // trained in place
   Gpt reference{nullptr};  // π0, frozen; must have the policy's shape
