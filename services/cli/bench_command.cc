@@ -12,6 +12,9 @@
 #include "services/cli/args.h"
 
 namespace shammie::cli {
+
+int RunBenchIngest(const std::vector<std::string>& args);  // bench_ingest_command.cc
+
 namespace {
 
 absl::StatusOr<std::string> TrainBench(Args& args) {
@@ -70,15 +73,20 @@ absl::StatusOr<std::string> PpoBench(Args& args) {
   return bench::RunPpoBench(o);
 }
 
+// A kind either parses its flags here (`run`) or takes the raw words and
+// prints for itself (`run_argv`, for kinds that live in their own file).
 struct BenchKind {
   const char* kind;
   const char* summary;
   absl::StatusOr<std::string> (*run)(Args& args);
+  int (*run_argv)(const std::vector<std::string>& args) = nullptr;
 };
 
 // One row per benchmark kind.
 const std::vector<BenchKind>& Kinds() {
   static const std::vector<BenchKind> kinds = {
+      {"ingest", "durable SubmitComparison throughput and latency against a collector (--help)",
+       nullptr, RunBenchIngest},
       {"train", "GPT training step: --layers --d-model --heads --seq --batch [--vocab --seconds --no-reference]",
        TrainBench},
       {"generate",
@@ -105,6 +113,7 @@ int RunBench(const std::vector<std::string>& argv) {
   }
   for (const BenchKind& k : Kinds()) {
     if (argv[0] != k.kind) continue;
+    if (k.run_argv != nullptr) return k.run_argv({argv.begin() + 1, argv.end()});
     absl::StatusOr<Args> args = Args::Parse({argv.begin() + 1, argv.end()}, {"no-reference", "cache-only"});
     if (!args.ok()) {
       std::fprintf(stderr, "shammie bench %s: %s\n", k.kind, args.status().ToString().c_str());

@@ -10,8 +10,13 @@
 
 namespace shammie::cli {
 // One declaration per command file.
-int RunBench(const std::vector<std::string>& args);
-int RunTokenize(const std::vector<std::string>& args);
+int RunBench(const std::vector<std::string>& args);   // bench_command.cc
+int RunExport(const std::vector<std::string>& args);  // export_command.cc
+int RunImport(const std::vector<std::string>& args);  // import_command.cc
+int RunStats(const std::vector<std::string>& args);   // stats_command.cc
+int RunToken(const std::vector<std::string>& args);   // token_command.cc
+int RunUp(const std::vector<std::string>& args);      // up_command.cc
+int RunTokenize(const std::vector<std::string>& args);  // tokenize_command.cc
 }  // namespace shammie::cli
 
 namespace {
@@ -20,7 +25,12 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"bench", "run a benchmark (train, generate, ppo) and print one JSON line", shammie::cli::RunBench},
+      {"up", "run the stack in this process until Ctrl-C", shammie::cli::RunUp},
+      {"token", "create or revoke a bearer token (token create|revoke)", shammie::cli::RunToken},
+      {"import", "import comparisons from hh-rlhf or pairs JSONL", shammie::cli::RunImport},
+      {"export", "export comparisons as hh-rlhf or pairs JSONL", shammie::cli::RunExport},
+      {"stats", "show the collector's counters", shammie::cli::RunStats},
+      {"bench", "run a benchmark (ingest, train, generate, ppo): one JSON line", shammie::cli::RunBench},
       {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
   };
   return commands;
