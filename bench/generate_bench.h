@@ -20,7 +20,8 @@ struct GenerateBenchOptions {
   int64_t prompt_len = 64;
   int64_t new_tokens = 64;
   int64_t vocab = 257;
-  double seconds = 3.0;
+  double seconds = 3.0;  // timed duration of each side per round
+  int rounds = 2;        // alternating reference/ours rounds; best of each
   bool reference = true;
   bool no_cache = true;  // also time generation without the KV cache
 };

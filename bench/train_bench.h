@@ -18,7 +18,8 @@ struct TrainBenchOptions {
   int64_t seq = 256;
   int64_t batch = 8;
   int64_t vocab = 257;      // the byte tokenizer's vocabulary
-  double seconds = 3.0;     // timed duration of each side
+  double seconds = 3.0;     // timed duration of each side per round
+  int rounds = 2;           // alternating reference/ours rounds; best of each
   bool reference = true;    // run the Python reference too
 };
 

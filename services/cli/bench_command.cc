@@ -33,6 +33,9 @@ absl::StatusOr<std::string> TrainBench(Args& args) {
   absl::StatusOr<double> seconds = args.GetDouble("seconds", o.seconds);
   if (!seconds.ok()) return seconds.status();
   o.seconds = *seconds;
+  absl::StatusOr<int64_t> rounds = args.GetInt("rounds", o.rounds);
+  if (!rounds.ok()) return rounds.status();
+  o.rounds = static_cast<int>(*rounds);
   o.reference = !args.GetBool("no-reference");
   if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
   return bench::RunTrainBench(o);
@@ -51,6 +54,9 @@ absl::StatusOr<std::string> GenerateBench(Args& args) {
   absl::StatusOr<double> seconds = args.GetDouble("seconds", o.seconds);
   if (!seconds.ok()) return seconds.status();
   o.seconds = *seconds;
+  absl::StatusOr<int64_t> rounds = args.GetInt("rounds", o.rounds);
+  if (!rounds.ok()) return rounds.status();
+  o.rounds = static_cast<int>(*rounds);
   o.reference = !args.GetBool("no-reference");
   o.no_cache = !args.GetBool("cache-only");
   if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
@@ -87,10 +93,10 @@ const std::vector<BenchKind>& Kinds() {
   static const std::vector<BenchKind> kinds = {
       {"ingest", "durable SubmitComparison throughput and latency against a collector (--help)",
        nullptr, RunBenchIngest},
-      {"train", "GPT training step: --layers --d-model --heads --seq --batch [--vocab --seconds --no-reference]",
+      {"train", "GPT training step: --layers --d-model --heads --seq --batch [--vocab --seconds --rounds --no-reference]",
        TrainBench},
       {"generate",
-       "KV-cache sampling: --layers --d-model --heads --batch --prompt-len --new-tokens [--vocab --seconds --no-reference --cache-only]",
+       "KV-cache sampling: --layers --d-model --heads --batch --prompt-len --new-tokens [--vocab --seconds --rounds --no-reference --cache-only]",
        GenerateBench},
       {"ppo",
        "PPO step (rollout, scoring, update): --layers --d-model --heads --batch --prompt-len --response-len [--minibatch --ppo-epochs --steps --vocab --no-reference]",
