@@ -22,6 +22,7 @@ int RunSchedule(const std::vector<std::string>& args);
 int RunStatus(const std::vector<std::string>& args);
 int RunTrigger(const std::vector<std::string>& args);
 int RunWatch(const std::vector<std::string>& args);
+int RunTokenize(const std::vector<std::string>& args);  // tokenize_command.cc
 }  // namespace shammie::cli
 
 namespace {
@@ -35,7 +36,8 @@ const std::vector<Command>& Commands() {
       {"import", "import comparisons from hh-rlhf or pairs JSONL", shammie::cli::RunImport},
       {"export", "export comparisons as hh-rlhf or pairs JSONL", shammie::cli::RunExport},
       {"stats", "show the collector's counters", shammie::cli::RunStats},
-      {"bench", "run a benchmark (bench ingest|…)", shammie::cli::RunBench},
+      {"bench", "run a benchmark (ingest, train, generate, ppo): one JSON line", shammie::cli::RunBench},
+      {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
       {"trigger", "start an iteration now (idempotent with --key)", shammie::cli::RunTrigger},
       {"status", "iterations and the schedule, or one iteration in detail", shammie::cli::RunStatus},
       {"watch", "live progress of an iteration until it ends", shammie::cli::RunWatch},
