@@ -90,10 +90,8 @@ absl::StatusOr<UpFlags> ParseUpFlags(Args& args) {
   if (!TextFormat::ParseFromString(args.Get("ppo-spec"), &f.ppo)) {
     return absl::InvalidArgumentError("--ppo-spec: not a PpoJobSpec in text format");
   }
-  if (f.pm_trainer.empty() || f.ppo_trainer.empty()) {
-    // In-process trainers join here when their server wiring is on this
-    // branch; until then they run as their own processes.
-    return absl::InvalidArgumentError("--pm-trainer and --ppo-trainer: addresses required");
+  if (f.pm_trainer.empty() != f.ppo_trainer.empty()) {
+    return absl::InvalidArgumentError("--pm-trainer and --ppo-trainer go together");
   }
   return f;
 }
@@ -155,6 +153,25 @@ bool StopRequested(absl::Duration timeout) {
   return sigtimedwait(&set, nullptr, &ts) > 0;
 }
 
+// The collector alone, until Ctrl-C: what `up` can run without policies.
+int RunCollectorOnly(const UpFlags& f, const absl::Status& why) {
+  collector::CollectorServerOptions co;
+  co.listen = f.collector_listen;
+  co.collector.data_dir = f.data_dir;
+  co.collector.default_overlap = f.overlap;
+  auto server = collector::CollectorServer::Start(co);
+  if (!server.ok()) return Fail("up", server.status());
+  std::printf("shammie is up (collector only: %s)\n  collector (gRPC): %s\n  operator token:   %s/%s\n"
+              "Ctrl-C stops.\n",
+              std::string(why.message()).c_str(), (*server)->address().c_str(), f.data_dir.c_str(),
+              collector::kOperatorTokenFile);
+  std::fflush(stdout);
+  const int sig = collector::WaitForStopSignal();
+  std::fprintf(stderr, "shammie up: signal %d, shutting down\n", sig);
+  (*server)->Shutdown();
+  return 0;
+}
+
 }  // namespace
 
 int RunUp(const std::vector<std::string>& argv) {
@@ -175,9 +192,19 @@ int RunUp(const std::vector<std::string>& argv) {
   const UpFlags& f = *flags;
   std::filesystem::create_directories(f.data_dir);
 
-  // Policies first: without them the collector cannot write a task.
+  // Policies first: without them the collector cannot write a task. Until
+  // the policy glue and the trainers are available, `up` runs what there
+  // is — the collector — and says why (see up_policy.h).
   auto policy = MakeUpPolicy();
-  if (!policy.ok()) return Fail("up", policy.status());
+  if (!policy.ok() || f.pm_trainer.empty()) {
+    absl::Status why = policy.ok() ? absl::FailedPreconditionError(
+                                         "the trainers are not built into this binary yet; pass "
+                                         "--pm-trainer and --ppo-trainer addresses")
+                                   : policy.status();
+    // A scripted run asked for iterations: fail now rather than serve forever.
+    if (f.exit_when_done) return Fail("up", why);
+    return RunCollectorOnly(f, why);
+  }
   const std::string base = f.data_dir + "/base-policy";
   if (absl::Status s = policy->ensure_base(base); !s.ok()) return Fail("up", s);
   auto base_reply = policy->reply(base);
@@ -246,7 +273,7 @@ int RunUp(const std::vector<std::string>& argv) {
   feeder.Start();
   crowd.Start();
 
-  std::printf("shammie is up\n  collector  %s\n  scheduler  127.0.0.1:%d\n  operator token  %s/%s\n"
+  std::printf("shammie is up\n  collector (gRPC): %s\n  scheduler (gRPC): 127.0.0.1:%d\n  operator token:   %s/%s\n"
               "  base policy gold reward %.3f; an iteration every %s once %d comparisons are in\n",
               (*collector)->address().c_str(), (*scheduler)->port(), f.data_dir.c_str(),
               collector::kOperatorTokenFile, *base_gold, scheduler::FormatPeriod(f.period).c_str(),
