@@ -4,6 +4,7 @@
 // labelers' side of the protocol (tokens, preferences, retries, new turns).
 #include "sim/simulated_labelers.h"
 
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -135,6 +136,10 @@ TEST(SimulatedLabelersTest, CrowdLabelsEveryTaskAtAboutSeventyPercentAgreement) 
   EXPECT_EQ(service.by_labeler_.size(), 4u);  // every labeler, with its own token
   for (const auto& [who, n] : service.by_labeler_) EXPECT_GT(n, 100) << who;
   double agreement = double(service.agree_) / kTasks;
+  // Recorded in docs/results.md ("Scheduler and simulated crowd").
+  std::printf("{\"simulated_crowd\": {\"labelers\": 4, \"comparisons\": %d, \"gold_agreement\": %.4f, "
+              "\"next_human_turns\": %d}}\n",
+              kTasks, agreement, service.new_turns_);
   EXPECT_GT(agreement, 0.64);
   EXPECT_LT(agreement, 0.76);
   EXPECT_EQ(service.agree_, int(stats.agreed_with_gold));
