@@ -23,6 +23,7 @@ int RunStatus(const std::vector<std::string>& args);
 int RunTrigger(const std::vector<std::string>& args);
 int RunWatch(const std::vector<std::string>& args);
 int RunTokenize(const std::vector<std::string>& args);  // tokenize_command.cc
+int RunPretrain(const std::vector<std::string>& args);  // pretrain_command.cc
 }  // namespace shammie::cli
 
 namespace {
@@ -37,6 +38,7 @@ const std::vector<Command>& Commands() {
       {"export", "export comparisons as hh-rlhf or pairs JSONL", shammie::cli::RunExport},
       {"stats", "show the collector's counters", shammie::cli::RunStats},
       {"bench", "run a benchmark (ingest, train, generate, ppo): one JSON line", shammie::cli::RunBench},
+      {"pretrain", "pretrain the tiny base policy on the synthetic corpus", shammie::cli::RunPretrain},
       {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
       {"trigger", "start an iteration now (idempotent with --key)", shammie::cli::RunTrigger},
       {"status", "iterations and the schedule, or one iteration in detail", shammie::cli::RunStatus},
