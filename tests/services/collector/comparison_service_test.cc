@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -174,10 +175,40 @@ TEST_F(ComparisonServiceTest, NextTaskSkipsWhatTheCallerSkippedAndHonoursOverlap
   submit.set_preference(8);
   v1::Comparison c;
   ASSERT_TRUE(stub_->SubmitComparison(As(bob).get(), submit, &c).ok());
-  // t1 wants 2 labels and has 1, but ann skipped it and bob labeled it.
+  // t1 wants 2 labels and has 1, but ann skipped it and bob labeled it; t2
+  // wants 1 label and ann holds the lease on it.
+  EXPECT_EQ(stub_->NextTask(As(bob).get(), v1::NextTaskRequest(), &next).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(Stats().open_tasks(), 2u);
+  // ann skips t2 too: her lease goes, and t2 is bob's.
+  skip.set_task_id(t2.id());
+  ASSERT_TRUE(stub_->SkipTask(As(ann).get(), skip, &skipped).ok());
   ASSERT_TRUE(stub_->NextTask(As(bob).get(), v1::NextTaskRequest(), &next).ok());
   EXPECT_EQ(next.id(), t2.id());
-  EXPECT_EQ(Stats().open_tasks(), 2u);
+}
+
+TEST_F(ComparisonServiceTest, ConcurrentLabelersGetDifferentTasks) {
+  std::vector<std::string> labelers;
+  for (int i = 0; i < 4; ++i) labelers.push_back(NewToken("l" + std::to_string(i), v1::LABELER));
+  for (int i = 0; i < 4; ++i) NewTask("task " + std::to_string(i));  // overlap 1 each
+  std::vector<std::string> got(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      v1::LabelingTask t;
+      if (stub_->NextTask(As(labelers[i]).get(), v1::NextTaskRequest(), &t).ok()) got[i] = t.id();
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct(got.begin(), got.end());
+  EXPECT_EQ(distinct.size(), 4u);
+  EXPECT_EQ(distinct.count(""), 0u);
+  // Asking again gives the same task (the lease moves with the labeler).
+  v1::LabelingTask again;
+  ASSERT_TRUE(stub_->NextTask(As(labelers[0]).get(), v1::NextTaskRequest(), &again).ok());
+  EXPECT_EQ(again.id(), got[0]);
+  // A fifth labeler finds every task reserved.
+  const std::string late = NewToken("late", v1::LABELER);
+  EXPECT_EQ(stub_->NextTask(As(late).get(), v1::NextTaskRequest(), &again).error_code(), grpc::NOT_FOUND);
 }
 
 TEST_F(ComparisonServiceTest, ExportBoundsAndImportAllOrNothing) {
