@@ -263,6 +263,39 @@ TEST_F(ComparisonServiceTest, ExportBoundsAndImportAllOrNothing) {
   EXPECT_NE(all[5].id(), good.id());
 }
 
+TEST_F(ComparisonServiceTest, ExportStopsWhenTheClientGoesAway) {
+  v1::Comparison c;
+  auto* turn = c.mutable_context()->add_turns();
+  turn->set_role(v1::HUMAN);
+  turn->set_text(std::string(2000, 'q'));
+  c.mutable_response_a()->set_text(std::string(2000, 'a'));
+  c.mutable_response_b()->set_text(std::string(2000, 'b'));
+  c.set_preference(2);
+  v1::ImportSummary summary;
+  {
+    auto ctx = As(operator_token_);
+    auto writer = stub_->ImportComparisons(ctx.get(), &summary);
+    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writer->Write(c));  // ~18 MB: more than the transport buffers
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  ASSERT_EQ(summary.imported(), 3000u);
+  {
+    auto ctx = As(operator_token_);
+    auto reader = stub_->ExportComparisons(ctx.get(), v1::ExportComparisonsRequest());
+    v1::Comparison got;
+    ASSERT_TRUE(reader->Read(&got));
+    EXPECT_EQ(got.seq(), 1u);
+    ctx->TryCancel();
+    while (reader->Read(&got)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::CANCELLED);
+  }
+  // The server carries on (and shuts down cleanly in TearDown).
+  EXPECT_EQ(Stats().comparisons(), 3000u);
+  EXPECT_EQ(ExportAll(operator_token_, 2990).size(), 10u);
+}
+
 TEST_F(ComparisonServiceTest, ComparisonsSurviveARestart) {
   const std::string ann = NewToken("ann", v1::LABELER);
   v1::LabelingTask task = NewTask("x", 3);
