@@ -153,6 +153,12 @@ absl::StatusOr<v1::StoredJob> JobRunner::Get(const std::string& id) {
   return options_.store->Get(id);
 }
 
+absl::StatusOr<v1::StoredJob> JobRunner::GetByKey(const std::string& key) {
+  auto job = options_.store->GetByKey(key);
+  if (!job.ok()) return job.status();
+  return Get(job->status().id());
+}
+
 absl::StatusOr<std::vector<v1::StoredJob>> JobRunner::List() {
   auto jobs = options_.store->List();
   if (!jobs.ok()) return jobs.status();

@@ -95,6 +95,9 @@ class JobRunner {
   // running job, so progress is current).
   absl::StatusOr<v1::StoredJob> Get(const std::string& id);
 
+  // The job `key` names, newest state; NOT_FOUND when none.
+  absl::StatusOr<v1::StoredJob> GetByKey(const std::string& key);
+
   // Requests cancellation. NOT_FOUND for an unknown id; FAILED_PRECONDITION
   // when the job already ended. Returns at once; the job ends CANCELLED when
   // its work stops (WatchJob sees it).
