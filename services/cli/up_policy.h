@@ -3,10 +3,9 @@
 // a loader the collector's sampler uses to answer tasks, and a reply
 // function per checkpoint for the gold-reward evaluation.
 //
-// The implementation (up_policy.cc) is the glue to policy-model's generator
-// facade and policy-io's checkpoints; until those are on this branch it
-// answers FAILED_PRECONDITION saying so, and `shammie up` stops at start-up
-// with that message instead of running without policies.
+// The implementation (up_policy.cc) is the glue to policy-model's
+// PolicyRuntime (checkpoint folder → generated text) and PretrainBytePolicy;
+// it is the only file of `up` that knows about policies.
 #ifndef SHAMMIE_SERVICES_CLI_UP_POLICY_H_
 #define SHAMMIE_SERVICES_CLI_UP_POLICY_H_
 

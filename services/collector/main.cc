@@ -6,6 +6,7 @@
 // finish, the database closes). Flag names may use '-' or '_'.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,9 +14,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/omp_env.h"
 #include "services/collector/collector_server.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/status_mapping.h"
+#include "services/collector/runtime_policy.h"
 #include "services/collector/wait_for_signal.h"
 
 ABSL_FLAG(std::string, data_dir, "", "Data folder (RocksDB, operator.token); created if missing.");
@@ -25,6 +28,8 @@ ABSL_FLAG(bool, no_sync, false, "Acknowledge before the WAL is synced (benchmark
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving (for tests and scripts).");
 
 int main(int argc, char** argv) {
+  // The sampler runs torch (through PolicyRuntime): see common/omp_env.h.
+  shammie::common::EnsurePassiveOmpWait(argv);
   absl::SetProgramUsageMessage("shammie-collector --data-dir DIR [--listen 127.0.0.1:50051]");
   // The documented spelling is --data-dir; Abseil flags are identifiers.
   std::vector<std::string> storage;
@@ -40,6 +45,18 @@ int main(int argc, char** argv) {
   options.collector.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.collector.default_overlap = absl::GetFlag(FLAGS_overlap);
   options.collector.sync_writes = !absl::GetFlag(FLAGS_no_sync);
+  // The sampler writes responses with the deployed policies (DeployPolicies);
+  // its deployment is kept in <data-dir>/deployment.json across restarts.
+  shammie::collector::ResponseSamplerOptions sampler_options;
+  sampler_options.loader = shammie::collector::LoadRuntimePolicy;
+  sampler_options.state_file = options.collector.data_dir + "/deployment.json";
+  std::filesystem::create_directories(options.collector.data_dir);
+  auto sampler = shammie::collector::ResponseSampler::Open(sampler_options);
+  if (!sampler.ok()) {
+    std::fprintf(stderr, "shammie-collector: %s\n", sampler.status().ToString().c_str());
+    return 1;
+  }
+  options.collector.sampler = sampler->get();
   auto server = shammie::collector::CollectorServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "shammie-collector: %s\n", server.status().ToString().c_str());
