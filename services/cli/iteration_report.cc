@@ -94,12 +94,16 @@ std::string SummaryTable(const std::vector<v1::Iteration>& iterations, double ba
     std::string elo = std::isfinite(it.elo()) && HasPolicy(it)
                           ? absl::StrFormat("%.0f±%.0f", it.elo(), (it.elo_ci_high() - it.elo_ci_low()) / 2)
                           : "-";
+    // Numbers a stage has not produced yet print as "-", not as 0.
+    const double kNone = std::nan("");
+    auto pm = [&](double v) { return HasPm(it) ? v : kNone; };
+    auto ppo = [&](double v) { return HasPolicy(it) ? v : kNone; };
     absl::StrAppend(
         &out, absl::StrFormat("%-10s %-10s %11d %7s %6s %7s %7s %7s %6s %5s %7s %11s\n", it.id(),
                               v1::IterationStage_Name(it.stage()), it.comparisons(),
-                              Num(it.pm_accuracy()), Num(it.pm_ece()), Num(it.reward()),
-                              Num(it.kl()), Num(it.sqrt_kl()), Num(it.fit_slope()),
-                              Num(it.fit_r2(), 2), Num(it.gold_reward()), elo));
+                              Num(pm(it.pm_accuracy())), Num(pm(it.pm_ece())), Num(ppo(it.reward())),
+                              Num(ppo(it.kl())), Num(ppo(it.sqrt_kl())), Num(ppo(it.fit_slope())),
+                              Num(ppo(it.fit_r2()), 2), Num(ppo(it.gold_reward())), elo));
   }
   return out;
 }
@@ -109,17 +113,20 @@ std::string SummaryJson(const std::vector<v1::Iteration>& iterations, double bas
   j["base"] = {{"gold_reward", JsonNumber(base_gold_reward)}};
   j["iterations"] = nlohmann::json::array();
   for (const v1::Iteration& it : iterations) {
+    const double kNone = std::nan("");
+    auto pm = [&](double v) { return HasPm(it) ? v : kNone; };
+    auto ppo = [&](double v) { return HasPolicy(it) ? v : kNone; };
     j["iterations"].push_back({{"id", it.id()},
                                {"stage", v1::IterationStage_Name(it.stage())},
                                {"comparisons", it.comparisons()},
-                               {"pm_accuracy", JsonNumber(it.pm_accuracy())},
-                               {"pm_ece", JsonNumber(it.pm_ece())},
-                               {"reward", JsonNumber(it.reward())},
-                               {"kl", JsonNumber(it.kl())},
-                               {"sqrt_kl", JsonNumber(it.sqrt_kl())},
-                               {"slope", JsonNumber(it.fit_slope())},
-                               {"r2", JsonNumber(it.fit_r2())},
-                               {"gold_reward", JsonNumber(it.gold_reward())},
+                               {"pm_accuracy", JsonNumber(pm(it.pm_accuracy()))},
+                               {"pm_ece", JsonNumber(pm(it.pm_ece()))},
+                               {"reward", JsonNumber(ppo(it.reward()))},
+                               {"kl", JsonNumber(ppo(it.kl()))},
+                               {"sqrt_kl", JsonNumber(ppo(it.sqrt_kl()))},
+                               {"slope", JsonNumber(ppo(it.fit_slope()))},
+                               {"r2", JsonNumber(ppo(it.fit_r2()))},
+                               {"gold_reward", JsonNumber(ppo(it.gold_reward()))},
                                {"elo", JsonNumber(it.elo())},
                                {"elo_ci_low", JsonNumber(it.elo_ci_low())},
                                {"elo_ci_high", JsonNumber(it.elo_ci_high())}});
