@@ -7,8 +7,14 @@
 add_library(shammie_torch_pch STATIC ${PROJECT_SOURCE_DIR}/cmake/torch_pch.cc)
 target_link_libraries(shammie_torch_pch PUBLIC torch)
 target_precompile_headers(shammie_torch_pch PRIVATE <torch/torch.h>)
+# Abseil (through shammie_common) adds -pthread, which defines _REENTRANT;
+# a PCH built without it is rejected ("not used because _REENTRANT is
+# defined") and every torch file silently pays the full parse. Build the PCH
+# with -pthread and give it to every torch target so the macros always match.
+target_compile_options(shammie_torch_pch PRIVATE -pthread)
 
 function(shammie_link_torch target scope)
   target_link_libraries(${target} ${scope} torch)
+  target_compile_options(${target} PRIVATE -pthread)
   target_precompile_headers(${target} REUSE_FROM shammie_torch_pch)
 endfunction()

@@ -14,10 +14,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/clock.h"
+#include "services/collector/response_sampler.h"
 #include "shammie/v1/collector.pb.h"
 
 namespace shammie::collector {
@@ -29,7 +32,9 @@ struct Caller {
 };
 
 struct CollectorOptions {
-  // RocksDB folder; created if missing. Only the collector opens it.
+  // Data folder; created if missing. Holds the RocksDB database
+  // (<data_dir>/comparisons) and operator.token. Only one collector process
+  // may open it at a time (Open returns UNAVAILABLE otherwise).
   std::string data_dir;
   // Labels wanted per task when CreateTask does not say.
   uint32_t default_overlap = 1;
@@ -40,7 +45,24 @@ struct CollectorOptions {
   // Durability: sync the WAL before acknowledging (group commit). Turning it
   // off is for benchmarks that measure the cost of durability.
   bool sync_writes = true;
+  // How long NextTask reserves a task for the labeler it gave it to (see
+  // task_leases.h); others are offered it only while it has room without them.
+  absl::Duration task_lease = absl::Minutes(10);
+  // Time source for created_at and "today". Not owned; must outlive the
+  // collector.
+  common::Clock* clock = common::Clock::Real();
+  // Writes the responses of CreateTask without candidates and of follow-up
+  // tasks (SubmitComparison.next_human_turn), and holds the deployment.
+  // Not owned; null = no sampler (those calls are FAILED_PRECONDITION).
+  ResponseSampler* sampler = nullptr;
 };
+
+// Roles allowed per method (DESIGN.md "Auth"): operator may call everything;
+// labeler: NextTask, SubmitComparison, SkipTask, GetStats; service: CreateTask,
+// NextTask, SubmitComparison (recorded as SOURCE_SIMULATED), SkipTask,
+// ExportComparisons, GetStats. A caller with another role gets
+// PERMISSION_DENIED. Bad input gets INVALID_ARGUMENT naming the field (see
+// request_validation.h); nothing is stored then.
 
 class Collector {
  public:
@@ -68,12 +90,21 @@ class Collector {
                                                 const v1::CreateTokenRequest& request) = 0;
   virtual absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) = 0;
 
+  // operator/service: replace the sampler's policies (ResponseSampler::Deploy).
+  // FAILED_PRECONDITION without a sampler.
+  virtual absl::StatusOr<v1::Deployment> DeployPolicies(const Caller& caller,
+                                                        const v1::DeployPoliciesRequest& request) = 0;
+  // any role: NOT_FOUND when nothing is deployed.
+  virtual absl::StatusOr<v1::Deployment> GetDeployment(const Caller& caller) = 0;
+
   // Streams comparisons in seq order from one snapshot; `emit` returning false
   // stops the export early (client went away).
   virtual absl::Status ExportComparisons(
       const Caller& caller, const v1::ExportComparisonsRequest& request,
       const std::function<bool(const v1::Comparison&)>& emit) = 0;
   // All-or-nothing: validates every comparison, then stores all in one batch.
+  // Imported comparisons get new ids and seqs and source SOURCE_IMPORTED;
+  // labeler defaults to the caller's name, created_at to now.
   virtual absl::StatusOr<v1::ImportSummary> ImportComparisons(
       const Caller& caller, const std::vector<v1::Comparison>& comparisons) = 0;
 };

@@ -1,0 +1,72 @@
+// `shammie up` as a real process: it serves the collector, says where the
+// operator token is, and SIGINT shuts it down cleanly (exit 0, database
+// closed so the next start opens it).
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+
+#include "absl/time/clock.h"
+#include "common/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/lib/temp_dir.h"
+
+namespace shammie {
+namespace {
+
+std::string BinDir() {
+  const char* dir = std::getenv("SHAMMIE_BIN_DIR");
+  return dir ? dir : common::ExecutableDir();
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Starts `shammie up`, waits for its banner, returns the gRPC address.
+std::string StartUp(const testing::TempDir& dir, std::optional<common::Subprocess>* up) {
+  const std::string out = dir.Sub("up.out");
+  auto p = common::Subprocess::Start(
+      {BinDir() + "/shammie", "up", "--data-dir", dir.Sub("data"), "--listen", "127.0.0.1:0"}, out);
+  EXPECT_TRUE(p.ok());
+  up->emplace(std::move(*p));
+  std::smatch m;
+  const std::regex address("collector \\(gRPC\\): (127\\.0\\.0\\.1:[0-9]+)");
+  for (int i = 0; i < 600; ++i) {
+    std::string text = Slurp(out);
+    if (std::regex_search(text, m, address)) return m[1];
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return "";
+}
+
+TEST(UpCommandTest, ServesUntilSigintThenShutsDownCleanly) {
+  testing::TempDir dir;
+  for (int start = 0; start < 2; ++start) {  // the second start reopens the same data dir
+    std::optional<common::Subprocess> up;
+    const std::string address = StartUp(dir, &up);
+    ASSERT_FALSE(address.empty()) << Slurp(dir.Sub("up.out"));
+    EXPECT_THAT(Slurp(dir.Sub("up.out")), ::testing::HasSubstr(dir.Sub("data") + "/operator.token"));
+    // The CLI talks to it.
+    auto stats = common::Subprocess::Start({BinDir() + "/shammie", "stats", "--server", address, "--token-file",
+                                            dir.Sub("data/operator.token")},
+                                           dir.Sub("stats.out"));
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(*stats->Wait(absl::Seconds(60)), 0);
+    EXPECT_THAT(Slurp(dir.Sub("stats.out")), ::testing::HasSubstr("\"comparisons\""));
+    up->Signal(SIGINT);
+    auto rc = up->Wait(absl::Seconds(30));
+    ASSERT_TRUE(rc.ok()) << rc.status();
+    EXPECT_EQ(*rc, 0);
+  }
+}
+
+}  // namespace
+}  // namespace shammie
