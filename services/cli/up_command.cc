@@ -21,7 +21,8 @@ int RunUp(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("up", args.status());
   if (args->GetBool("help")) {
-    std::puts("usage: shammie up [--data-dir DIR (.shammie)] [--listen 127.0.0.1:50051] [--overlap N]");
+    std::puts(
+        "usage: shammie up [--data-dir DIR (.shammie)] [--listen 127.0.0.1:50051] [--overlap N]");
     return 0;
   }
   collector::CollectorServerOptions options;
@@ -29,16 +30,19 @@ int RunUp(const std::vector<std::string>& argv) {
   options.listen = args->Get("listen", kDefaultCollector);
   auto overlap = args->GetInt("overlap", 1);
   if (!overlap.ok()) return Fail("up", overlap.status());
-  if (*overlap < 1 || *overlap > 1000) return Fail("up", absl::InvalidArgumentError("--overlap: must be 1..1000"));
+  if (*overlap < 1 || *overlap > 1000)
+    return Fail("up", absl::InvalidArgumentError("--overlap: must be 1..1000"));
   options.collector.default_overlap = static_cast<uint32_t>(*overlap);
   if (absl::Status st = args->CheckNoUnused(); !st.ok()) return Fail("up", st);
 
   auto server = collector::CollectorServer::Start(options);
   if (!server.ok()) return Fail("up", server.status());
-  std::printf("shammie is up\n  collector (gRPC): %s\n  operator token:   %s/%s\n"
-              "  e.g.  shammie stats --server %s --token-file %s/%s\nCtrl-C stops.\n",
-              (*server)->address().c_str(), options.collector.data_dir.c_str(), collector::kOperatorTokenFile,
-              (*server)->address().c_str(), options.collector.data_dir.c_str(), collector::kOperatorTokenFile);
+  std::printf(
+      "shammie is up\n  collector (gRPC): %s\n  operator token:   %s/%s\n"
+      "  e.g.  shammie stats --server %s --token-file %s/%s\nCtrl-C stops.\n",
+      (*server)->address().c_str(), options.collector.data_dir.c_str(),
+      collector::kOperatorTokenFile, (*server)->address().c_str(),
+      options.collector.data_dir.c_str(), collector::kOperatorTokenFile);
   std::fflush(stdout);
   const int sig = collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie up: signal %d, shutting down\n", sig);
