@@ -207,6 +207,12 @@ absl::StatusOr<IngestBenchResult> RunIngestBench(const IngestBenchOptions& optio
   }
   for (auto& th : threads) th.join();
 
+  // The bench token is of no use afterwards.
+  v1::RevokeTokenRequest revoke;
+  revoke.set_name(token_req.name());
+  v1::RevokeTokenResponse revoked;
+  (void)admin->RevokeToken(Ctx(token).get(), revoke, &revoked);
+
   std::vector<double> all;
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
   result.seconds = options.seconds;

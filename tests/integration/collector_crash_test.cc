@@ -36,6 +36,13 @@ struct Ack {
   std::string id;
 };
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string BinDir() {
   const char* dir = std::getenv("SHAMMIE_BIN_DIR");
   return dir ? dir : common::ExecutableDir();
@@ -126,7 +133,12 @@ TEST_F(CollectorCrashTest, EveryAcknowledgedComparisonSurvivesSigkillExactlyOnce
     const std::string out_path = dir_.Sub(absl::StrCat("round", round, ".txt"));
     auto submitter = common::Subprocess::Start(argv, out_path);
     ASSERT_TRUE(submitter.ok()) << submitter.status();
-    const int kill_after_ms = std::uniform_int_distribution<int>(300, 1500)(rng);
+    // Kill at a random moment once submissions are flowing (waiting for the
+    // first ack keeps a slow machine from producing empty rounds).
+    for (int i = 0; i < 3000 && ReadAll(out_path).find("ack ") == std::string::npos; ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    const int kill_after_ms = std::uniform_int_distribution<int>(0, 1200)(rng);
     absl::SleepFor(absl::Milliseconds(kill_after_ms));
     collector_->Signal(SIGKILL);
     ASSERT_EQ(*collector_->Wait(absl::Seconds(10)), 128 + SIGKILL);
