@@ -2,6 +2,8 @@
 // JSON errors for everything under /api/, and the listening thread.
 #include "services/collector/http_server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -129,6 +131,13 @@ class HttpServer::Impl {
     host_ = host;
     server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
     server_.set_payload_max_length(options_.max_body_bytes);
+    // httplib's default sets SO_REUSEPORT, which would let a second collector
+    // bind the same port and silently share the traffic; SO_REUSEADDR alone
+    // still allows a quick restart past TIME_WAIT.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     const size_t limit = options_.max_body_bytes;
     server_.set_error_handler(httplib::Server::HandlerWithResponse(
         [limit](const httplib::Request& req, httplib::Response& res) {
