@@ -152,51 +152,57 @@ test('a wrong token shows an error and stores nothing', async () => {
   assert.equal((await collector.exportComparisons()).length, 0);
 });
 
-test('a submit cut by the network is retried and stored once', async () => {
+test('a submit cut by the network or refused with 503 is retried and stored once', async () => {
   const bob = await collector.createLabeler('bob');
   const first = await collector.createTask('Cut before sending?', 'a1', 'b1');
   const second = await collector.createTask('Cut after storing?', 'a2', 'b2');
+  const third = await collector.createTask('Collector busy?', 'a3', 'b3');
   const page = await newPage();
 
-  // The first POST never reaches the collector; the second reaches it but its
-  // answer is lost on the way back. Everything after goes through.
+  // The first POST never reaches the collector; the third reaches it but its
+  // answer is lost on the way back; the fifth gets 503 as from an overloaded
+  // collector. Everything else goes through.
   const sent = [];
-  let posts = 0;
   await page.route('**/api/v1/comparisons', async (route) => {
-    posts++;
     sent.push(JSON.parse(route.request().postData()));
-    if (posts === 1) return route.abort('internetdisconnected');
-    if (posts === 3) {
-      await route.fetch();  // stored by the collector…
-      return route.abort('connectionreset');  // …but the page never hears back
+    switch (sent.length) {
+      case 1: return route.abort('internetdisconnected');
+      case 3:
+        await route.fetch();  // stored by the collector…
+        return route.abort('connectionreset');  // …but the page never hears back
+      case 5: return route.fulfill({
+        status: 503, contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'try again' } }),
+      });
+      default: return route.continue();
     }
-    return route.continue();
   });
 
   await signIn(page, bob);
-  const p1 = await taskPrompt(page);
-  assert.equal(p1, 'Cut before sending?');
-  await page.keyboard.press('6');
-  await page.keyboard.press('Enter');
-  await page.locator('#notice', { hasText: 'Network failure' }).waitFor();
-  await waitPast(page, p1);
-  const p2 = await taskPrompt(page);
-  assert.equal(p2, 'Cut after storing?');
-  await page.keyboard.press('3');
-  await page.keyboard.press('Enter');
+  const expected = {};
+  for (const [task, key] of [[first, '6'], [second, '3'], [third, '1']]) {
+    const prompt = await taskPrompt(page);
+    assert.equal(prompt, task.context.turns[0].text);
+    await page.keyboard.press(key);
+    await page.keyboard.press('Enter');
+    expected[task.id] = Number(key);
+    if (task === first) await page.locator('#notice', { hasText: 'Network failure' }).waitFor();
+    await waitPast(page, prompt);
+  }
   await page.locator('#empty').waitFor({ state: 'visible' });
 
-  // Each retry re-sent the same client_request_id.
-  assert.equal(sent.length, 4);
-  assert.equal(sent[0].client_request_id, sent[1].client_request_id);
-  assert.equal(sent[2].client_request_id, sent[3].client_request_id);
-  assert.notEqual(sent[0].client_request_id, sent[2].client_request_id);
+  // Each retry re-sent the same client_request_id; each task got its own.
+  assert.equal(sent.length, 6);
+  for (const i of [0, 2, 4]) {
+    assert.equal(sent[i].client_request_id, sent[i + 1].client_request_id);
+    assert.equal(sent[i].preference, sent[i + 1].preference);
+  }
+  assert.equal(new Set(sent.map((b) => b.client_request_id)).size, 3);
 
   const stored = await collector.exportComparisons();
-  assert.equal(stored.length, 2, JSON.stringify(stored));
-  const byTask = Object.fromEntries(stored.map((c) => [c.task_id, c.preference]));
-  assert.deepEqual(byTask, { [first.id]: 6, [second.id]: 3 });
-  await page.waitForFunction(() => document.getElementById('today').textContent === '2');
+  assert.equal(stored.length, 3, JSON.stringify(stored));
+  assert.deepEqual(Object.fromEntries(stored.map((c) => [c.task_id, c.preference])), expected);
+  await page.waitForFunction(() => document.getElementById('today').textContent === '3');
 });
 
 test('a reload keeps the place, the choice and a pending submit', async () => {
@@ -292,4 +298,44 @@ test('the page passes WCAG 2.1 AA checks signed out, on a task and with an error
   });
   assert.equal(outline.id, 'pref-5');
   assert.equal(outline.style, 'solid');
+});
+
+test('the continue box: Ctrl+Enter submits, and a refusal keeps the task with the message', async () => {
+  const fay = await collector.createLabeler('fay');
+  const task = await collector.createTask('Tell me a joke.', 'Why did the chicken…', 'No.');
+  const page = await newPage();
+  // This collector has no sampler, so the page hides the box. Pretend it has
+  // one (only /me is faked): the collector itself then refuses the follow-up
+  // turn with 409, which the page must show without losing the task.
+  await page.route('**/api/v1/me', async (route) => {
+    const res = await route.fetch();
+    const me = await res.json();
+    return route.fulfill({ response: res, json: { ...me, sampler_configured: true } });
+  });
+  await signIn(page, fay);
+  assert.equal(await taskPrompt(page), 'Tell me a joke.');
+  await page.locator('#continue').waitFor({ state: 'visible' });
+  await page.keyboard.press('1');
+  await page.locator('#next-turn').focus();
+  // Digits, S and Enter are text here, not commands.
+  await page.keyboard.type('Another one, about 8 cats? Sure.');
+  await page.keyboard.press('Enter');
+  assert.ok(await page.locator('#pref-1').isChecked());
+  assert.equal(await page.locator('#next-turn').inputValue(),
+    'Another one, about 8 cats? Sure.\n');
+  await page.keyboard.press('Control+Enter');
+  const notice = page.locator('#notice.error');
+  await notice.waitFor({ state: 'visible' });
+  assert.match(await notice.innerText(), /Could not save this answer: next_human_turn/);
+  assert.equal(await taskPrompt(page), 'Tell me a joke.');
+  assert.equal((await collector.exportComparisons()).length, 0);
+  // Without the turn, the same choice goes through.
+  await page.locator('#next-turn').fill('');
+  await page.locator('#submit').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#empty').waitFor({ state: 'visible' });
+  const stored = await collector.exportComparisons();
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0].task_id, task.id);
+  assert.equal(stored[0].preference, 1);
 });

@@ -262,6 +262,17 @@ TEST_F(HttpApiTest, WrongRoleIs403AndStoresNothing) {
   EXPECT_EQ(Stats().tasks(), 0u);
 }
 
+TEST_F(HttpApiTest, MeReportsWhetherASamplerIsConfigured) {
+  HttpServerOptions options;
+  options.sampler_configured = true;
+  Start(options);
+  Reply me = Call("GET", "/api/v1/me", operator_secret_);
+  ASSERT_EQ(me.status, 200) << me.raw;
+  EXPECT_EQ(me.body["name"], "operator");
+  EXPECT_EQ(me.body["role"], "OPERATOR");
+  EXPECT_EQ(me.body["sampler_configured"], true);
+}
+
 TEST_F(HttpApiTest, UnknownRouteIs404WithJsonError) {
   Start();
   ExpectError(Call("GET", "/api/v1/nothing", labeler_secret_), 404, "NOT_FOUND");
