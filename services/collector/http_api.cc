@@ -79,6 +79,17 @@ absl::StatusOr<std::string> PrintJson(const google::protobuf::Message& message) 
   return out;
 }
 
+// Parses `body` as a Request, runs `call`, and prints its reply as JSON: the
+// whole of a route that maps one Collector method.
+template <typename Request, typename Call>
+absl::StatusOr<std::string> Relay(const std::string& body, Call call) {
+  Request request;
+  if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
+  auto reply = call(request);
+  if (!reply.ok()) return reply.status();
+  return PrintJson(*reply);
+}
+
 }  // namespace
 
 void WriteError(const absl::Status& status, httplib::Response& res) {
@@ -93,23 +104,37 @@ HttpApi::HttpApi(Collector* collector, const HttpApiOptions& options, const comm
     : collector_(collector), options_(options), limiter_(options.rate_limit, clock) {}
 
 void HttpApi::Register(httplib::Server& server) {
-  server.Post("/api/v1/tasks:next", [this](const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](const Caller& c) { return NextTask(c, req.body); });
+  using Req = httplib::Request;
+  using Res = httplib::Response;
+  server.Post("/api/v1/tasks:next", [this](const Req& req, Res& res) {
+    Serve(req, res, [&](const Caller& c) {
+      return Relay<v1::NextTaskRequest>(
+          req.body, [&](const auto& r) { return collector_->NextTask(c, r); });
+    });
   });
-  server.Post("/api/v1/tasks", [this](const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](const Caller& c) { return CreateTask(c, req.body); });
+  server.Post("/api/v1/tasks", [this](const Req& req, Res& res) {
+    Serve(req, res, [&](const Caller& c) {
+      return Relay<v1::CreateTaskRequest>(
+          req.body, [&](const auto& r) { return collector_->CreateTask(c, r); });
+    });
   });
-  server.Post(R"(/api/v1/tasks/([^/:]+):skip)",
-              [this](const httplib::Request& req, httplib::Response& res) {
-                Serve(req, res, [&](const Caller& c) { return SkipTask(c, req.matches[1], req.body); });
-              });
-  server.Post("/api/v1/comparisons", [this](const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](const Caller& c) { return SubmitComparison(c, req.body); });
+  server.Post("/api/v1/comparisons", [this](const Req& req, Res& res) {
+    Serve(req, res, [&](const Caller& c) {
+      return Relay<v1::SubmitComparisonRequest>(
+          req.body, [&](const auto& r) { return collector_->SubmitComparison(c, r); });
+    });
   });
-  server.Get("/api/v1/stats", [this](const httplib::Request& req, httplib::Response& res) {
-    Serve(req, res, [&](const Caller& c) { return GetStats(c); });
+  server.Post(R"(/api/v1/tasks/([^/:]+):skip)", [this](const Req& req, Res& res) {
+    Serve(req, res, [&](const Caller& c) { return SkipTask(c, req.matches[1], req.body); });
   });
-  server.Get("/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/v1/stats", [this](const Req& req, Res& res) {
+    Serve(req, res, [&](const Caller& c) -> absl::StatusOr<std::string> {
+      absl::StatusOr<v1::Stats> stats = collector_->GetStats(c);
+      if (!stats.ok()) return stats.status();
+      return PrintJson(*stats);
+    });
+  });
+  server.Get("/api/v1/me", [this](const Req& req, Res& res) {
     Serve(req, res, [&](const Caller& c) { return Me(c); });
   });
 }
@@ -128,31 +153,6 @@ void HttpApi::Serve(const httplib::Request& req, httplib::Response& res, const W
   res.set_content(std::move(*reply), kJson);
 }
 
-absl::StatusOr<std::string> HttpApi::NextTask(const Caller& caller, const std::string& body) {
-  v1::NextTaskRequest request;
-  if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
-  absl::StatusOr<v1::LabelingTask> task = collector_->NextTask(caller, request);
-  if (!task.ok()) return task.status();
-  return PrintJson(*task);
-}
-
-absl::StatusOr<std::string> HttpApi::CreateTask(const Caller& caller, const std::string& body) {
-  v1::CreateTaskRequest request;
-  if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
-  absl::StatusOr<v1::LabelingTask> task = collector_->CreateTask(caller, request);
-  if (!task.ok()) return task.status();
-  return PrintJson(*task);
-}
-
-absl::StatusOr<std::string> HttpApi::SubmitComparison(const Caller& caller,
-                                                      const std::string& body) {
-  v1::SubmitComparisonRequest request;
-  if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
-  absl::StatusOr<v1::Comparison> comparison = collector_->SubmitComparison(caller, request);
-  if (!comparison.ok()) return comparison.status();
-  return PrintJson(*comparison);
-}
-
 absl::StatusOr<std::string> HttpApi::SkipTask(const Caller& caller, const std::string& task_id,
                                               const std::string& body) {
   // The task id is in the path; a body may repeat it but must not contradict it.
@@ -167,12 +167,6 @@ absl::StatusOr<std::string> HttpApi::SkipTask(const Caller& caller, const std::s
   request.set_task_id(task_id);
   if (absl::Status s = collector_->SkipTask(caller, request); !s.ok()) return s;
   return PrintJson(v1::SkipTaskResponse());
-}
-
-absl::StatusOr<std::string> HttpApi::GetStats(const Caller& caller) {
-  absl::StatusOr<v1::Stats> stats = collector_->GetStats(caller);
-  if (!stats.ok()) return stats.status();
-  return PrintJson(*stats);
 }
 
 absl::StatusOr<std::string> HttpApi::Me(const Caller& caller) {

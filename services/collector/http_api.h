@@ -50,12 +50,10 @@ class HttpApi {
   // Authenticates, rate-limits, runs `work`, and writes the reply or error.
   void Serve(const httplib::Request& req, httplib::Response& res, const Work& work);
 
-  absl::StatusOr<std::string> NextTask(const Caller& caller, const std::string& body);
-  absl::StatusOr<std::string> CreateTask(const Caller& caller, const std::string& body);
-  absl::StatusOr<std::string> SubmitComparison(const Caller& caller, const std::string& body);
+  // Routes that are more than one Collector call in JSON (the others are
+  // written out in Register).
   absl::StatusOr<std::string> SkipTask(const Caller& caller, const std::string& task_id,
                                        const std::string& body);
-  absl::StatusOr<std::string> GetStats(const Caller& caller);
   absl::StatusOr<std::string> Me(const Caller& caller);
 
   Collector* const collector_;

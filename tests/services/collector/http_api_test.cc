@@ -16,7 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "services/collector/collector.h"
 #include "services/collector/http_server.h"
-#include "tests/lib/temp_dir.h"
+#include "tests/lib/collector_fixture.h"
 
 namespace shammie::collector {
 namespace {
@@ -30,55 +30,35 @@ struct Reply {
   std::string retry_after;
 };
 
-std::string ReadFile(const std::string& path) {
+std::string ReadFile(const std::string& path) {  // the page's sources
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
 
-class HttpApiTest : public ::testing::Test {
+// The collector process in miniature: the gRPC server (CollectorFixture,
+// used here for setup and checks) and the HTTP server under test on the same
+// Collector.
+class HttpApiTest : public testing::CollectorFixture {
  protected:
   void Start(HttpServerOptions options = {}) {
-    CollectorOptions co;
-    co.data_dir = dir_.Sub("data");
-    auto collector = Collector::Open(co);
-    ASSERT_TRUE(collector.ok()) << collector.status();
-    collector_ = std::move(*collector);
-    operator_secret_ = std::string(
-        absl::StripAsciiWhitespace(ReadFile(co.data_dir + "/operator.token")));
-    auto op = collector_->Authenticate("Bearer " + operator_secret_);
-    ASSERT_TRUE(op.ok()) << op.status();
-    operator_ = *op;
+    operator_secret_ = operator_token_;
     labeler_secret_ = NewToken("alice", v1::LABELER);
     options.listen = "127.0.0.1:0";
-    auto server = HttpServer::Start(collector_.get(), options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    auto http = HttpServer::Start(server_->collector(), options);
+    ASSERT_TRUE(http.ok()) << http.status();
+    http_ = std::move(*http);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", http_->port());
   }
 
-  std::string NewToken(const std::string& name, v1::TokenRole role) {
-    v1::CreateTokenRequest req;
-    req.set_name(name);
-    req.set_role(role);
-    auto token = collector_->CreateToken(operator_, req);
-    EXPECT_TRUE(token.ok()) << token.status();
-    return token.ok() ? token->secret() : "";
+  void TearDown() override {
+    client_.reset();
+    http_.reset();  // before the Collector it calls
+    CollectorFixture::TearDown();
   }
 
-  // A task made through the Collector directly (not the API under test).
-  std::string NewTask(const std::string& prompt) {
-    v1::CreateTaskRequest req;
-    auto* turn = req.mutable_context()->add_turns();
-    turn->set_role(v1::HUMAN);
-    turn->set_text(prompt);
-    req.add_candidates("answer one to " + prompt);
-    req.add_candidates("answer two to " + prompt);
-    auto task = collector_->CreateTask(operator_, req);
-    EXPECT_TRUE(task.ok()) << task.status();
-    return task.ok() ? task->id() : "";
-  }
+  std::vector<v1::Comparison> Stored() { return ExportAll(operator_token_); }
 
   Reply Call(const std::string& method, const std::string& path, const std::string& secret,
              const std::string& body = "") {
@@ -99,12 +79,6 @@ class HttpApiTest : public ::testing::Test {
     return reply;
   }
 
-  v1::Stats Stats() {
-    auto stats = collector_->GetStats(operator_);
-    EXPECT_TRUE(stats.ok()) << stats.status();
-    return stats.ok() ? *stats : v1::Stats();
-  }
-
   // Asserts an error reply: HTTP status, status code name and (when given)
   // the field the JSON body names.
   static void ExpectError(const Reply& r, int http, const std::string& code,
@@ -118,11 +92,8 @@ class HttpApiTest : public ::testing::Test {
     }
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<Collector> collector_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<httplib::Client> client_;
-  Caller operator_;
   std::string operator_secret_;
   std::string labeler_secret_;
 };
@@ -189,14 +160,7 @@ TEST_F(HttpApiTest, LabelsATaskThroughTheJsonApi) {
   EXPECT_EQ(stats.body["mine_today"], "1");  // uint64 is a JSON string in proto3's mapping
 
   // Stored exactly as submitted, seen through the export trainers use.
-  std::vector<v1::Comparison> stored;
-  ASSERT_TRUE(collector_
-                  ->ExportComparisons(operator_, {},
-                                      [&](const v1::Comparison& c) {
-                                        stored.push_back(c);
-                                        return true;
-                                      })
-                  .ok());
+  std::vector<v1::Comparison> stored = Stored();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].task_id(), task_id);
   EXPECT_EQ(stored[0].preference(), 2);
@@ -208,7 +172,7 @@ TEST_F(HttpApiTest, LabelsATaskThroughTheJsonApi) {
 
 TEST_F(HttpApiTest, RetriedSubmitWithTheSameRequestIdIsStoredOnce) {
   Start();
-  const std::string task_id = NewTask("Say hi.");
+  const std::string task_id = NewTask("Say hi.").id();
   const std::string body =
       json{{"task_id", task_id}, {"preference", 7}, {"client_request_id", "same-id"}}.dump();
   Reply first = Call("POST", "/api/v1/comparisons", labeler_secret_, body);
@@ -222,8 +186,8 @@ TEST_F(HttpApiTest, RetriedSubmitWithTheSameRequestIdIsStoredOnce) {
 
 TEST_F(HttpApiTest, SkipMarksTheTaskUnsureWithoutStoringAComparison) {
   Start();
-  const std::string skipped = NewTask("First.");
-  const std::string kept = NewTask("Second.");
+  const std::string skipped = NewTask("First.").id();
+  const std::string kept = NewTask("Second.").id();
   Reply next = Call("POST", "/api/v1/tasks:next", labeler_secret_);
   ASSERT_EQ(next.body["id"], skipped) << next.raw;
   Reply skip = Call("POST", "/api/v1/tasks/" + skipped + ":skip", labeler_secret_);
@@ -240,7 +204,7 @@ TEST_F(HttpApiTest, SkipMarksTheTaskUnsureWithoutStoringAComparison) {
 
 TEST_F(HttpApiTest, MissingOrWrongTokenIs401AndStoresNothing) {
   Start();
-  const std::string task_id = NewTask("Hello?");
+  const std::string task_id = NewTask("Hello?").id();
   const std::string body = json{{"task_id", task_id}, {"preference", 3}}.dump();
   ExpectError(Call("POST", "/api/v1/comparisons", "", body), 401, "UNAUTHENTICATED");
   ExpectError(Call("POST", "/api/v1/comparisons", "not-a-token", body), 401, "UNAUTHENTICATED");
@@ -248,7 +212,8 @@ TEST_F(HttpApiTest, MissingOrWrongTokenIs401AndStoresNothing) {
   // A revoked token stops working at once.
   v1::RevokeTokenRequest revoke;
   revoke.set_name("alice");
-  ASSERT_TRUE(collector_->RevokeToken(operator_, revoke).ok());
+  v1::RevokeTokenResponse revoked;
+  ASSERT_TRUE(stub_->RevokeToken(As(operator_token_).get(), revoke, &revoked).ok());
   ExpectError(Call("POST", "/api/v1/comparisons", labeler_secret_, body), 401, "UNAUTHENTICATED");
   EXPECT_EQ(Stats().comparisons(), 0u);
 }
@@ -286,7 +251,7 @@ TEST_F(HttpApiTest, FailedPreconditionIs409AndStoresNothing) {
                    R"({"context": {"turns": [{"role": "HUMAN", "text": "x"}]}})"),
               409, "FAILED_PRECONDITION");
   EXPECT_EQ(Stats().tasks(), 0u);
-  const std::string task_id = NewTask("Go on?");
+  const std::string task_id = NewTask("Go on?").id();
   ExpectError(Call("POST", "/api/v1/comparisons", labeler_secret_,
                    json{{"task_id", task_id}, {"preference", 1}, {"next_human_turn", "And?"}}
                        .dump()),
@@ -298,7 +263,7 @@ TEST_F(HttpApiTest, FailedPreconditionIs409AndStoresNothing) {
 // nothing is stored.
 TEST_F(HttpApiTest, BadSubmitsAre400NamingTheField) {
   Start();
-  const std::string task_id = NewTask("Pick one.");
+  const std::string task_id = NewTask("Pick one.").id();
   struct Case {
     std::string body, field;
   };
@@ -368,7 +333,7 @@ TEST_F(HttpApiTest, BodyOverTheLimitIs413AndStoresNothing) {
   HttpServerOptions options;
   options.max_body_bytes = 4096;
   Start(options);
-  const std::string task_id = NewTask("Long?");
+  const std::string task_id = NewTask("Long?").id();
   const std::string body = json{{"task_id", task_id},
                                 {"preference", 2},
                                 {"client_request_id", std::string(5000, 'r')}}
@@ -389,7 +354,7 @@ TEST_F(HttpApiTest, TooManyRequestsIs429WithRetryAfterPerToken) {
   options.rate_limit.burst = 2;
   options.clock = &clock;
   Start(options);
-  const std::string task_id = NewTask("Fast?");
+  const std::string task_id = NewTask("Fast?").id();
   const std::string body = json{{"task_id", task_id}, {"preference", 4}}.dump();
   EXPECT_EQ(Call("GET", "/api/v1/me", labeler_secret_).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/stats", labeler_secret_).status, 200);
@@ -429,8 +394,8 @@ TEST(ListenAddressTest, ParsesHostAndPortAndNamesTheFlag) {
 TEST_F(HttpApiTest, PortInUseIsUnavailable) {
   Start();
   HttpServerOptions options;
-  options.listen = absl::StrCat("127.0.0.1:", server_->port());
-  auto second = HttpServer::Start(collector_.get(), options);
+  options.listen = absl::StrCat("127.0.0.1:", http_->port());
+  auto second = HttpServer::Start(server_->collector(), options);
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
 }
 
