@@ -1,6 +1,7 @@
 // `shammie up --data-dir DIR`: runs the stack in this process until Ctrl-C.
-// For now that is the collector on its default port (the scheduler issue
-// adds the trainers, the scheduler and the simulated labelers). SIGINT or
+// For now that is the collector on its default ports: gRPC, and HTTP for the
+// labeler page and JSON API (the scheduler issue adds the trainers, the
+// scheduler and the simulated labelers). SIGINT or
 // SIGTERM shuts down cleanly: calls in flight finish, the database closes.
 #include <cstdio>
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/cli/collector_client.h"
 #include "services/collector/collector_server.h"
+#include "services/collector/http_server.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/wait_for_signal.h"
 
@@ -21,7 +23,8 @@ int RunUp(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("up", args.status());
   if (args->GetBool("help")) {
-    std::puts("usage: shammie up [--data-dir DIR (.shammie)] [--listen 127.0.0.1:50051] [--overlap N]");
+    std::puts("usage: shammie up [--data-dir DIR (.shammie)] [--listen 127.0.0.1:50051] [--overlap N]\n"
+              "                  [--http-listen 127.0.0.1:8080 (labeler page and JSON API; \"\" = off)]");
     return 0;
   }
   collector::CollectorServerOptions options;
@@ -31,17 +34,31 @@ int RunUp(const std::vector<std::string>& argv) {
   if (!overlap.ok()) return Fail("up", overlap.status());
   if (*overlap < 1 || *overlap > 1000) return Fail("up", absl::InvalidArgumentError("--overlap: must be 1..1000"));
   options.collector.default_overlap = static_cast<uint32_t>(*overlap);
+  collector::HttpServerOptions http_options;
+  http_options.listen = args->Get("http-listen", "127.0.0.1:8080");
   if (absl::Status st = args->CheckNoUnused(); !st.ok()) return Fail("up", st);
 
   auto server = collector::CollectorServer::Start(options);
   if (!server.ok()) return Fail("up", server.status());
-  std::printf("shammie is up\n  collector (gRPC): %s\n  operator token:   %s/%s\n"
+  std::unique_ptr<collector::HttpServer> http;
+  if (!http_options.listen.empty()) {
+    auto started = collector::HttpServer::Start((*server)->collector(), http_options);
+    if (!started.ok()) {
+      (*server)->Shutdown();
+      return Fail("up", started.status());
+    }
+    http = std::move(*started);
+  }
+  std::printf("shammie is up\n  collector (gRPC): %s\n", (*server)->address().c_str());
+  if (http) std::printf("  labeler page:     %s/\n", http->url().c_str());
+  std::printf("  operator token:   %s/%s\n"
               "  e.g.  shammie stats --server %s --token-file %s/%s\nCtrl-C stops.\n",
-              (*server)->address().c_str(), options.collector.data_dir.c_str(), collector::kOperatorTokenFile,
+              options.collector.data_dir.c_str(), collector::kOperatorTokenFile,
               (*server)->address().c_str(), options.collector.data_dir.c_str(), collector::kOperatorTokenFile);
   std::fflush(stdout);
   const int sig = collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie up: signal %d, shutting down\n", sig);
+  if (http) http->Shutdown();  // its handlers call the server's Collector
   (*server)->Shutdown();
   return 0;
 }
