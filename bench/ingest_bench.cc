@@ -82,7 +82,7 @@ absl::Status StartCollector(bool sync, StartedCollector* c, std::string* server,
   if (c->dir.empty()) return absl::InternalError("mkdtemp failed");
   std::vector<std::string> argv = {common::ExecutableDir() + "/shammie-collector", "--data-dir",
                                    c->dir + "/data", "--listen", "127.0.0.1:0", "--port-file",
-                                   c->dir + "/port"};
+                                   c->dir + "/port", "--http-listen="};  // gRPC only
   if (!sync) argv.push_back("--no-sync");
   SHAMMIE_ASSIGN_OR_RETURN(common::Subprocess p, common::Subprocess::Start(argv));
   c->process.emplace(std::move(p));
