@@ -18,6 +18,7 @@
 #ifndef SHAMMIE_SERVICES_COLLECTOR_HTTP_API_H_
 #define SHAMMIE_SERVICES_COLLECTOR_HTTP_API_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"

@@ -126,6 +126,10 @@ test('signs in, labels three tasks with the keyboard only, stores exactly those'
   if (SCREENSHOT_DIR) {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-done-1280x800.png') });
   }
+  // After a reload the counter can only come from the collector's stats.
+  await page.reload();
+  await page.locator('#empty').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('today').textContent === '3');
 
   const stored = await collector.exportComparisons();
   assert.equal(stored.length, 3, JSON.stringify(stored));
