@@ -37,7 +37,8 @@
 
 ABSL_FLAG(int, clients, 8, "Concurrent clients (labelers), each with its own connection.");
 ABSL_FLAG(double, seconds, 5, "Seconds per transport (in alternating one-second slices).");
-ABSL_FLAG(bool, no_sync, false, "Acknowledge before the WAL is synced (measures the layers alone).");
+ABSL_FLAG(bool, no_sync, false,
+          "Acknowledge before the WAL is synced (measures the layers alone).");
 
 namespace {
 
@@ -75,7 +76,8 @@ void Measure(int clients, double seconds, const std::function<bool(int, long)>& 
       while (Clock::now() < deadline) {
         const auto t0 = Clock::now();
         if (!submit(c, (*next_i)++)) failures++;
-        latencies[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
     });
   }
@@ -98,7 +100,9 @@ Run Summarize(Samples s) {
 }
 
 nlohmann::json ToJson(const Run& r) {
-  return {{"submits_per_s", r.submits_per_s}, {"p50_ms", r.p50_ms}, {"p99_ms", r.p99_ms},
+  return {{"submits_per_s", r.submits_per_s},
+          {"p50_ms", r.p50_ms},
+          {"p99_ms", r.p99_ms},
           {"failures", r.failures}};
 }
 
@@ -137,7 +141,8 @@ int main(int argc, char** argv) {
     std::ifstream in(options.collector.data_dir + "/operator.token");
     std::string op_secret;
     std::getline(in, op_secret);
-    auto op = collector->Authenticate("Bearer " + std::string(absl::StripAsciiWhitespace(op_secret)));
+    auto op =
+        collector->Authenticate("Bearer " + std::string(absl::StripAsciiWhitespace(op_secret)));
     v1::CreateTaskRequest task_req;
     auto* turn = task_req.mutable_context()->add_turns();
     turn->set_role(v1::HUMAN);
@@ -183,13 +188,14 @@ int main(int argc, char** argv) {
       http_clients.back()->set_tcp_nodelay(true);  // as browsers do
     }
     auto http_submit = [&](int c, long i) {
-      const std::string body = nlohmann::json{{"task_id", task->id()},
-                                              {"preference", 1 + i % 8},
-                                              {"client_request_id", absl::StrCat("http-", c, "-", i)}}
-                                   .dump();
-      auto res = http_clients[c]->Post("/api/v1/comparisons",
-                                       {{"Authorization", "Bearer " + secrets[c]}}, body,
-                                       "application/json");
+      const std::string body =
+          nlohmann::json{{"task_id", task->id()},
+                         {"preference", 1 + i % 8},
+                         {"client_request_id", absl::StrCat("http-", c, "-", i)}}
+              .dump();
+      auto res =
+          http_clients[c]->Post("/api/v1/comparisons", {{"Authorization", "Bearer " + secrets[c]}},
+                                body, "application/json");
       return res && res->status == 200;
     };
 
@@ -213,9 +219,8 @@ int main(int argc, char** argv) {
         {"sync_writes", options.collector.sync_writes},
         {"grpc", ToJson(grpc_run)},
         {"http_json", ToJson(http_run)},
-        {"http_over_grpc_throughput", grpc_run.submits_per_s > 0
-                                          ? http_run.submits_per_s / grpc_run.submits_per_s
-                                          : 0},
+        {"http_over_grpc_throughput",
+         grpc_run.submits_per_s > 0 ? http_run.submits_per_s / grpc_run.submits_per_s : 0},
         {"http_over_grpc_p50", grpc_run.p50_ms > 0 ? http_run.p50_ms / grpc_run.p50_ms : 0},
     };
     std::printf("%s\n", line.dump().c_str());

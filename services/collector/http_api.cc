@@ -6,8 +6,8 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
@@ -48,9 +48,9 @@ absl::Status JsonParseError(absl::string_view message, absl::string_view type) {
   }
   problem = absl::StripLeadingAsciiWhitespace(problem);
   if (field.empty()) {
-    return WithField(absl::InvalidArgumentError(absl::StrCat(
-                         "body: not a valid ", type, " in JSON: ", problem)),
-                     "body");
+    return WithField(
+        absl::InvalidArgumentError(absl::StrCat("body: not a valid ", type, " in JSON: ", problem)),
+        "body");
   }
   return WithField(absl::InvalidArgumentError(absl::StrCat(field, ": ", problem)), field);
 }
@@ -75,7 +75,8 @@ absl::StatusOr<std::string> PrintJson(const google::protobuf::Message& message) 
   options.always_print_primitive_fields = true;
   std::string out;
   auto status = pbjson::MessageToJsonString(message, &out, options);
-  if (!status.ok()) return absl::InternalError(absl::StrCat("printing JSON: ", status.message().as_string()));
+  if (!status.ok())
+    return absl::InternalError(absl::StrCat("printing JSON: ", status.message().as_string()));
   return out;
 }
 
@@ -108,8 +109,8 @@ void HttpApi::Register(httplib::Server& server) {
   using Res = httplib::Response;
   server.Post("/api/v1/tasks:next", [this](const Req& req, Res& res) {
     Serve(req, res, [&](const Caller& c) {
-      return Relay<v1::NextTaskRequest>(
-          req.body, [&](const auto& r) { return collector_->NextTask(c, r); });
+      return Relay<v1::NextTaskRequest>(req.body,
+                                        [&](const auto& r) { return collector_->NextTask(c, r); });
     });
   });
   server.Post("/api/v1/tasks", [this](const Req& req, Res& res) {
@@ -159,10 +160,10 @@ absl::StatusOr<std::string> HttpApi::SkipTask(const Caller& caller, const std::s
   v1::SkipTaskRequest request;
   if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
   if (!request.task_id().empty() && request.task_id() != task_id) {
-    return WithField(absl::InvalidArgumentError(absl::StrCat(
-                         "task_id: body says \"", request.task_id(), "\" but the path says \"",
-                         task_id, "\"")),
-                     "task_id");
+    return WithField(
+        absl::InvalidArgumentError(absl::StrCat("task_id: body says \"", request.task_id(),
+                                                "\" but the path says \"", task_id, "\"")),
+        "task_id");
   }
   request.set_task_id(task_id);
   if (absl::Status s = collector_->SkipTask(caller, request); !s.ok()) return s;
@@ -174,7 +175,8 @@ absl::StatusOr<std::string> HttpApi::Me(const Caller& caller) {
       {"name", caller.name},
       {"role", v1::TokenRole_Name(caller.role)},
       {"sampler_configured", options_.sampler_configured},
-  }.dump();
+  }
+      .dump();
 }
 
 }  // namespace shammie::collector

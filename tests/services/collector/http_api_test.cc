@@ -147,9 +147,9 @@ TEST_F(HttpApiTest, LabelsATaskThroughTheJsonApi) {
   EXPECT_EQ(next.body["response_a"]["text"], "7");
   EXPECT_EQ(next.body["response_b"]["policy"], "policy-2");
 
-  Reply submitted = Call("POST", "/api/v1/comparisons", labeler_secret_,
-                         json{{"task_id", task_id}, {"preference", 2}, {"client_request_id", "r1"}}
-                             .dump());
+  Reply submitted =
+      Call("POST", "/api/v1/comparisons", labeler_secret_,
+           json{{"task_id", task_id}, {"preference", 2}, {"client_request_id", "r1"}}.dump());
   ASSERT_EQ(submitted.status, 200) << submitted.raw;
   EXPECT_EQ(submitted.body["preference"], 2);
   EXPECT_EQ(submitted.body["labeler"], "alice");
@@ -252,10 +252,10 @@ TEST_F(HttpApiTest, FailedPreconditionIs409AndStoresNothing) {
               409, "FAILED_PRECONDITION");
   EXPECT_EQ(Stats().tasks(), 0u);
   const std::string task_id = NewTask("Go on?").id();
-  ExpectError(Call("POST", "/api/v1/comparisons", labeler_secret_,
-                   json{{"task_id", task_id}, {"preference", 1}, {"next_human_turn", "And?"}}
-                       .dump()),
-              409, "FAILED_PRECONDITION", "next_human_turn");
+  ExpectError(
+      Call("POST", "/api/v1/comparisons", labeler_secret_,
+           json{{"task_id", task_id}, {"preference", 1}, {"next_human_turn", "And?"}}.dump()),
+      409, "FAILED_PRECONDITION", "next_human_turn");
   EXPECT_EQ(Stats().comparisons(), 0u);
 }
 
@@ -334,12 +334,11 @@ TEST_F(HttpApiTest, BodyOverTheLimitIs413AndStoresNothing) {
   options.max_body_bytes = 4096;
   Start(options);
   const std::string task_id = NewTask("Long?").id();
-  const std::string body = json{{"task_id", task_id},
-                                {"preference", 2},
-                                {"client_request_id", std::string(5000, 'r')}}
-                               .dump();
-  ExpectError(Call("POST", "/api/v1/comparisons", labeler_secret_, body), 413,
-              "RESOURCE_EXHAUSTED", "body");
+  const std::string body =
+      json{{"task_id", task_id}, {"preference", 2}, {"client_request_id", std::string(5000, 'r')}}
+          .dump();
+  ExpectError(Call("POST", "/api/v1/comparisons", labeler_secret_, body), 413, "RESOURCE_EXHAUSTED",
+              "body");
   EXPECT_EQ(Stats().comparisons(), 0u);
   // Just under the limit reaches the collector.
   Reply ok = Call("POST", "/api/v1/comparisons", labeler_secret_,
