@@ -156,6 +156,21 @@ test('a wrong token shows an error and stores nothing', async () => {
   assert.equal((await collector.exportComparisons()).length, 0);
 });
 
+test('a network failure at sign-in says so and recovers by itself', async () => {
+  const gus = await collector.createLabeler('gus');
+  await collector.createTask('Still there?', 'yes', 'no');
+  const page = await newPage();
+  let cut = true;
+  await page.route('**/api/v1/me', (route) => (cut ? route.abort('internetdisconnected')
+    : route.continue()));
+  await signIn(page, gus);
+  await page.locator('#notice', { hasText: 'Cannot reach the collector' }).waitFor();
+  assert.ok(await page.locator('#signin-error').isHidden());
+  cut = false;  // the network comes back; the page retries on its own
+  assert.equal(await taskPrompt(page), 'Still there?');
+  assert.ok(await page.locator('#notice').isHidden());
+});
+
 test('a submit cut by the network or refused with 503 is retried and stored once', async () => {
   const bob = await collector.createLabeler('bob');
   const first = await collector.createTask('Cut before sending?', 'a1', 'b1');
