@@ -206,6 +206,7 @@ test('a submit cut by the network or refused with 503 is retried and stored once
     await page.keyboard.press('Enter');
     expected[task.id] = Number(key);
     if (task === first) await page.locator('#notice', { hasText: 'Network failure' }).waitFor();
+    if (task === third) await page.locator('#notice', { hasText: 'busy (503)' }).waitFor();
     await waitPast(page, prompt);
   }
   await page.locator('#empty').waitFor({ state: 'visible' });

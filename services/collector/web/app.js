@@ -288,8 +288,9 @@
     } catch (err) {
       if (retryable(err)) {
         const wait = Math.min(MAX_RETRY_MS, 1000 * 2 ** attempt);
-        notice(`Network failure: your ${pending.kind === 'submit' ? 'answer' : 'skip'} is kept ` +
-          `in this tab and will be sent again in ${Math.round(wait / 1000)} s.`, 'error');
+        const why = err.status === 0 ? 'Network failure' : `The collector is busy (${err.status})`;
+        notice(`${why}: your ${pending.kind === 'submit' ? 'answer' : 'skip'} is kept in this ` +
+          `tab and will be sent again in ${Math.round(wait / 1000)} s.`, 'error');
         retryTimer = setTimeout(() => flush(pending, attempt + 1), wait);
         return;  // stays busy: nothing else may be submitted meanwhile
       }
