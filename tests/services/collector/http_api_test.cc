@@ -301,6 +301,13 @@ TEST_F(HttpApiTest, BadTasksAre400NamingTheField) {
   for (int i = 0; i < 65; ++i) {
     many.push_back({{"role", i % 2 ? "ASSISTANT" : "HUMAN"}, {"text", "t"}});
   }
+  // 17 turns each at the 64 KiB limit: a 1.1 MB request, over the collector's
+  // 1 MiB request limit but under the HTTP body limit, so the collector says so.
+  json heavy = json::array();
+  for (int i = 0; i < 17; ++i) {
+    heavy.push_back(
+        {{"role", i % 2 ? "ASSISTANT" : "HUMAN"}, {"text", std::string(64 * 1024, 'y')}});
+  }
   struct Case {
     std::string body, field;
   };
@@ -313,6 +320,7 @@ TEST_F(HttpApiTest, BadTasksAre400NamingTheField) {
       {task(json::array({{{"role", "HUMAN"}, {"text", "q"}, {"extra", 1}}}), two),
        "context.turns[0].extra"},
       {task(many, two), "context.turns"},
+      {task(heavy, two), "request"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.body.substr(0, 200));
