@@ -49,9 +49,11 @@ class ComparisonStore {
   // NOT_FOUND for an unknown id.
   virtual absl::StatusOr<v1::LabelingTask> GetTask(absl::string_view task_id) = 0;
 
-  // The oldest task that still wants labels and that `labeler` has neither
-  // labeled nor skipped. NOT_FOUND when there is none.
-  virtual absl::StatusOr<v1::LabelingTask> NextTask(absl::string_view labeler) = 0;
+  // The oldest task that still wants labels, that `labeler` has neither
+  // labeled nor skipped, and that `accept` (if set) accepts. NOT_FOUND when
+  // there is none. `accept` runs on the calling thread, once per candidate.
+  virtual absl::StatusOr<v1::LabelingTask> NextTask(
+      absl::string_view labeler, const std::function<bool(const v1::LabelingTask&)>& accept = nullptr) = 0;
 
   // Records that `labeler` skipped the task. NOT_FOUND for an unknown task.
   virtual absl::Status RecordSkip(absl::string_view task_id, absl::string_view labeler) = 0;

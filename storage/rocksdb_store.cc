@@ -138,7 +138,8 @@ absl::StatusOr<v1::LabelingTask> RocksDbStore::GetTask(absl::string_view task_id
   return task;
 }
 
-absl::StatusOr<v1::LabelingTask> RocksDbStore::NextTask(absl::string_view labeler) {
+absl::StatusOr<v1::LabelingTask> RocksDbStore::NextTask(
+    absl::string_view labeler, const std::function<bool(const v1::LabelingTask&)>& accept) {
   // Open tasks in creation order; the first one this labeler has not touched.
   // Tasks a labeler already did stay open only while overlap > 1 wants other
   // labelers, so the scan stays short in practice.
@@ -152,7 +153,9 @@ absl::StatusOr<v1::LabelingTask> RocksDbStore::NextTask(absl::string_view labele
     std::string mark;
     rocksdb::Status s = db_->Get(ro, cf(kLabelsCf), LabelKey(task_id, labeler), &mark);
     if (s.IsNotFound()) {
-      result = GetTask(task_id);
+      absl::StatusOr<v1::LabelingTask> task = GetTask(task_id);
+      if (task.ok() && accept && !accept(*task)) continue;
+      result = std::move(task);
       break;
     }
     if (!s.ok()) {

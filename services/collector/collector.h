@@ -44,6 +44,9 @@ struct CollectorOptions {
   // Durability: sync the WAL before acknowledging (group commit). Turning it
   // off is for benchmarks that measure the cost of durability.
   bool sync_writes = true;
+  // How long NextTask reserves a task for the labeler it gave it to (see
+  // task_leases.h); others are offered it only while it has room without them.
+  absl::Duration task_lease = absl::Minutes(10);
   // Time source for created_at and "today". Not owned; must outlive the
   // collector.
   common::Clock* clock = common::Clock::Real();

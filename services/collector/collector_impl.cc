@@ -13,6 +13,7 @@
 #include "services/collector/collector.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/request_validation.h"
+#include "services/collector/task_leases.h"
 #include "storage/rocksdb_store.h"
 #include "storage/token_secret.h"
 
@@ -52,7 +53,7 @@ absl::Status UnknownTaskIsBadInput(const absl::Status& s, absl::string_view task
 class CollectorImpl : public Collector {
  public:
   CollectorImpl(const CollectorOptions& options, std::unique_ptr<storage::RocksDbStore> store)
-      : options_(options), store_(std::move(store)) {
+      : options_(options), store_(std::move(store)), leases_(options.task_lease) {
     limits_.max_turn_bytes = options.max_turn_bytes;
     limits_.max_request_bytes = options.max_request_bytes;
     limits_.max_turns = options.max_turns;
@@ -96,7 +97,8 @@ class CollectorImpl : public Collector {
 
   absl::StatusOr<v1::LabelingTask> NextTask(const Caller& caller, const v1::NextTaskRequest&) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "NextTask"));
-    return store_->NextTask(caller.name);
+    return leases_.Pick(caller.name, options_.clock->Now(),
+                        [&](const TaskLeases::Accept& accept) { return store_->NextTask(caller.name, accept); });
   }
 
   absl::StatusOr<v1::Comparison> SubmitComparison(const Caller& caller,
@@ -119,13 +121,17 @@ class CollectorImpl : public Collector {
     c.set_client_request_id(request.client_request_id());
     absl::StatusOr<v1::Comparison> stored = store_->AddComparison(std::move(c));
     if (!stored.ok()) return UnknownTaskIsBadInput(stored.status(), request.task_id());
+    leases_.Release(caller.name, request.task_id());
     return stored;
   }
 
   absl::Status SkipTask(const Caller& caller, const v1::SkipTaskRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "SkipTask"));
     SHAMMIE_RETURN_IF_ERROR(ValidateSkip(request));
-    return UnknownTaskIsBadInput(store_->RecordSkip(request.task_id(), caller.name), request.task_id());
+    SHAMMIE_RETURN_IF_ERROR(
+        UnknownTaskIsBadInput(store_->RecordSkip(request.task_id(), caller.name), request.task_id()));
+    leases_.Release(caller.name, request.task_id());
+    return absl::OkStatus();
   }
 
   absl::StatusOr<v1::Stats> GetStats(const Caller& caller) override {
@@ -190,6 +196,7 @@ class CollectorImpl : public Collector {
   const CollectorOptions options_;
   ValidationLimits limits_;
   std::unique_ptr<storage::RocksDbStore> store_;
+  TaskLeases leases_;
 };
 
 }  // namespace

@@ -47,17 +47,26 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
       SHAMMIE_ASSIGN_OR_RETURN(Caller caller, collector_->Authenticate(authorization));
       return collector_->ExportComparisons(caller, request_, [this](const v1::Comparison& c) { return Emit(c); });
     }();
-    absl::MutexLock lock(&mu_);
-    if (status.ok() && (cancelled_ || !write_ok_)) status = absl::CancelledError("client went away");
+    bool gone;
+    {
+      absl::MutexLock lock(&mu_);
+      gone = cancelled_ || !write_ok_;
+    }
+    if (status.ok() && gone) status = absl::CancelledError("client went away");
+    // Not under mu_: once finished, gRPC may call OnDone (delete this) on
+    // another thread at any moment.
     Finish(ToGrpcStatus(status));
   }
 
   bool Emit(const v1::Comparison& c) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_ || !write_ok_) return false;
+      message_ = c;
+      writing_ = true;
+    }
+    StartWrite(&message_);  // outside mu_: OnWriteDone takes it
     absl::MutexLock lock(&mu_);
-    if (cancelled_ || !write_ok_) return false;
-    message_ = c;
-    writing_ = true;
-    StartWrite(&message_);
     auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !writing_ || cancelled_; };
     mu_.Await(absl::Condition(&settled));
     return !cancelled_ && write_ok_;
@@ -66,7 +75,7 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
   Collector* const collector_;
   const v1::ExportComparisonsRequest request_;
   absl::Mutex mu_;
-  v1::Comparison message_ ABSL_GUARDED_BY(mu_);
+  v1::Comparison message_;  // written under mu_ while no write is in flight
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -174,10 +175,40 @@ TEST_F(ComparisonServiceTest, NextTaskSkipsWhatTheCallerSkippedAndHonoursOverlap
   submit.set_preference(8);
   v1::Comparison c;
   ASSERT_TRUE(stub_->SubmitComparison(As(bob).get(), submit, &c).ok());
-  // t1 wants 2 labels and has 1, but ann skipped it and bob labeled it.
+  // t1 wants 2 labels and has 1, but ann skipped it and bob labeled it; t2
+  // wants 1 label and ann holds the lease on it.
+  EXPECT_EQ(stub_->NextTask(As(bob).get(), v1::NextTaskRequest(), &next).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(Stats().open_tasks(), 2u);
+  // ann skips t2 too: her lease goes, and t2 is bob's.
+  skip.set_task_id(t2.id());
+  ASSERT_TRUE(stub_->SkipTask(As(ann).get(), skip, &skipped).ok());
   ASSERT_TRUE(stub_->NextTask(As(bob).get(), v1::NextTaskRequest(), &next).ok());
   EXPECT_EQ(next.id(), t2.id());
-  EXPECT_EQ(Stats().open_tasks(), 2u);
+}
+
+TEST_F(ComparisonServiceTest, ConcurrentLabelersGetDifferentTasks) {
+  std::vector<std::string> labelers;
+  for (int i = 0; i < 4; ++i) labelers.push_back(NewToken("l" + std::to_string(i), v1::LABELER));
+  for (int i = 0; i < 4; ++i) NewTask("task " + std::to_string(i));  // overlap 1 each
+  std::vector<std::string> got(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      v1::LabelingTask t;
+      if (stub_->NextTask(As(labelers[i]).get(), v1::NextTaskRequest(), &t).ok()) got[i] = t.id();
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> distinct(got.begin(), got.end());
+  EXPECT_EQ(distinct.size(), 4u);
+  EXPECT_EQ(distinct.count(""), 0u);
+  // Asking again gives the same task (the lease moves with the labeler).
+  v1::LabelingTask again;
+  ASSERT_TRUE(stub_->NextTask(As(labelers[0]).get(), v1::NextTaskRequest(), &again).ok());
+  EXPECT_EQ(again.id(), got[0]);
+  // A fifth labeler finds every task reserved.
+  const std::string late = NewToken("late", v1::LABELER);
+  EXPECT_EQ(stub_->NextTask(As(late).get(), v1::NextTaskRequest(), &again).error_code(), grpc::NOT_FOUND);
 }
 
 TEST_F(ComparisonServiceTest, ExportBoundsAndImportAllOrNothing) {
@@ -230,6 +261,39 @@ TEST_F(ComparisonServiceTest, ExportBoundsAndImportAllOrNothing) {
   EXPECT_EQ(all[5].labeler(), "ann");  // kept from the imported record
   EXPECT_TRUE(all[5].task_id().empty());
   EXPECT_NE(all[5].id(), good.id());
+}
+
+TEST_F(ComparisonServiceTest, ExportStopsWhenTheClientGoesAway) {
+  v1::Comparison c;
+  auto* turn = c.mutable_context()->add_turns();
+  turn->set_role(v1::HUMAN);
+  turn->set_text(std::string(2000, 'q'));
+  c.mutable_response_a()->set_text(std::string(2000, 'a'));
+  c.mutable_response_b()->set_text(std::string(2000, 'b'));
+  c.set_preference(2);
+  v1::ImportSummary summary;
+  {
+    auto ctx = As(operator_token_);
+    auto writer = stub_->ImportComparisons(ctx.get(), &summary);
+    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writer->Write(c));  // ~18 MB: more than the transport buffers
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  ASSERT_EQ(summary.imported(), 3000u);
+  {
+    auto ctx = As(operator_token_);
+    auto reader = stub_->ExportComparisons(ctx.get(), v1::ExportComparisonsRequest());
+    v1::Comparison got;
+    ASSERT_TRUE(reader->Read(&got));
+    EXPECT_EQ(got.seq(), 1u);
+    ctx->TryCancel();
+    while (reader->Read(&got)) {
+    }
+    EXPECT_EQ(reader->Finish().error_code(), grpc::CANCELLED);
+  }
+  // The server carries on (and shuts down cleanly in TearDown).
+  EXPECT_EQ(Stats().comparisons(), 3000u);
+  EXPECT_EQ(ExportAll(operator_token_, 2990).size(), 10u);
 }
 
 TEST_F(ComparisonServiceTest, ComparisonsSurviveARestart) {
