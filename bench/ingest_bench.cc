@@ -1,6 +1,7 @@
 #include "bench/ingest_bench.h"
 
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,8 +14,6 @@
 #include <optional>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -77,16 +76,23 @@ struct StartedCollector {
   }
 };
 
-absl::Status StartCollector(bool sync, StartedCollector* c, std::string* server, std::string* token) {
+absl::Status StartCollector(bool sync, StartedCollector* c, std::string* server,
+                            std::string* token) {
   c->dir = TempDirFor("bench-ingest");
   if (c->dir.empty()) return absl::InternalError("mkdtemp failed");
-  std::vector<std::string> argv = {common::ExecutableDir() + "/shammie-collector", "--data-dir",
-                                   c->dir + "/data", "--listen", "127.0.0.1:0", "--port-file",
-                                   c->dir + "/port", "--http-listen="};  // gRPC only
+  std::vector<std::string> argv = {common::ExecutableDir() + "/shammie-collector",
+                                   "--data-dir",
+                                   c->dir + "/data",
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--port-file",
+                                   c->dir + "/port",
+                                   "--http-listen="};  // gRPC only
   if (!sync) argv.push_back("--no-sync");
   SHAMMIE_ASSIGN_OR_RETURN(common::Subprocess p, common::Subprocess::Start(argv));
   c->process.emplace(std::move(p));
-  SHAMMIE_ASSIGN_OR_RETURN(std::string port, common::WaitForFile(c->dir + "/port", absl::Seconds(30)));
+  SHAMMIE_ASSIGN_OR_RETURN(std::string port,
+                           common::WaitForFile(c->dir + "/port", absl::Seconds(30)));
   SHAMMIE_ASSIGN_OR_RETURN(std::string secret,
                            common::WaitForFile(c->dir + "/data/operator.token", absl::Seconds(5)));
   *server = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(port));
@@ -106,12 +112,13 @@ double Percentile(std::vector<double>& v, double p) {
 std::string IngestBenchResult::ToJson() const {
   return absl::StrFormat(
       "{\"bench\": \"ingest\", \"server\": \"%s\", \"started_collector\": %s, \"durable\": %s, "
-      "\"clients\": %d, \"inflight_per_client\": %d, \"seconds\": %.1f, \"acked\": %d, \"errors\": %d, "
+      "\"clients\": %d, \"inflight_per_client\": %d, \"seconds\": %.1f, \"acked\": %d, \"errors\": "
+      "%d, "
       "\"acked_per_s\": %.0f, \"p50_ms\": %.2f, \"p99_ms\": %.2f, \"max_ms\": %.2f, "
       "\"ref_fsyncs_per_s\": %.0f, \"acked_per_fsync\": %.1f}",
-      server, started ? "true" : "false", durable < 0 ? "null" : (durable ? "true" : "false"), clients,
-      inflight, seconds, acked, errors, acked_per_s, p50_ms, p99_ms, max_ms, ref_fsyncs_per_s,
-      ref_fsyncs_per_s > 0 ? acked_per_s / ref_fsyncs_per_s : 0.0);
+      server, started ? "true" : "false", durable < 0 ? "null" : (durable ? "true" : "false"),
+      clients, inflight, seconds, acked, errors, acked_per_s, p50_ms, p99_ms, max_ms,
+      ref_fsyncs_per_s, ref_fsyncs_per_s > 0 ? acked_per_s / ref_fsyncs_per_s : 0.0);
 }
 
 absl::StatusOr<IngestBenchResult> RunIngestBench(const IngestBenchOptions& options) {
@@ -136,31 +143,36 @@ absl::StatusOr<IngestBenchResult> RunIngestBench(const IngestBenchOptions& optio
 
   // Setup: a labeler token and one task per client (labels beyond a task's
   // overlap are still stored, so one task serves a whole run).
-  auto admin = v1::ComparisonService::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+  auto admin = v1::ComparisonService::NewStub(
+      grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
   v1::CreateTokenRequest token_req;
   token_req.set_name(absl::StrCat("bench-", absl::ToUnixNanos(absl::Now())));
   token_req.set_role(v1::LABELER);
   v1::Token labeler;
   grpc::Status s = admin->CreateToken(Ctx(token).get(), token_req, &labeler);
-  if (!s.ok()) return absl::UnavailableError(absl::StrCat("creating the bench token: ", s.error_message()));
+  if (!s.ok())
+    return absl::UnavailableError(absl::StrCat("creating the bench token: ", s.error_message()));
   std::vector<std::string> task_ids;
   for (int i = 0; i < options.clients; ++i) {
     v1::CreateTaskRequest req;
     auto* turn = req.mutable_context()->add_turns();
     turn->set_role(v1::HUMAN);
     turn->set_text(absl::StrCat("Benchmark prompt ", i, ": which answer is more helpful?"));
-    req.add_candidates("A reasonably long candidate response, about as long as a short real answer.");
+    req.add_candidates(
+        "A reasonably long candidate response, about as long as a short real answer.");
     req.add_candidates("Another candidate response of similar length, so records are realistic.");
     req.set_overlap(1000);
     v1::LabelingTask task;
     s = admin->CreateTask(Ctx(token).get(), req, &task);
-    if (!s.ok()) return absl::UnavailableError(absl::StrCat("creating a bench task: ", s.error_message()));
+    if (!s.ok())
+      return absl::UnavailableError(absl::StrCat("creating a bench task: ", s.error_message()));
     task_ids.push_back(task.id());
   }
 
   // Clients: closed loop; latencies recorded only inside the window.
   const auto warm_end = Clock::now() + std::chrono::seconds(1);
-  const auto end = warm_end + std::chrono::microseconds(static_cast<int64_t>(options.seconds * 1e6));
+  const auto end =
+      warm_end + std::chrono::microseconds(static_cast<int64_t>(options.seconds * 1e6));
   const int threads_n = options.clients * options.inflight;
   std::vector<std::vector<double>> latencies(threads_n);
   std::atomic<uint64_t> errors{0};
@@ -195,6 +207,12 @@ absl::StatusOr<IngestBenchResult> RunIngestBench(const IngestBenchOptions& optio
     }
   }
   for (auto& th : threads) th.join();
+
+  // The bench token is of no use afterwards.
+  v1::RevokeTokenRequest revoke;
+  revoke.set_name(token_req.name());
+  v1::RevokeTokenResponse revoked;
+  (void)admin->RevokeToken(Ctx(token).get(), revoke, &revoked);
 
   std::vector<double> all;
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());

@@ -32,7 +32,8 @@ absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& arg
   pid_t pid = -1;
   int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return absl::InternalError(absl::StrCat("starting ", argv[0], ": ", std::strerror(rc)));
+  if (rc != 0)
+    return absl::InternalError(absl::StrCat("starting ", argv[0], ": ", std::strerror(rc)));
   return Subprocess(pid);
 }
 
@@ -69,7 +70,8 @@ absl::StatusOr<int> Subprocess::Wait(absl::Duration timeout) {
       pid_ = -1;
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
-    if (r < 0 && errno != EINTR) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+    if (r < 0 && errno != EINTR)
+      return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
     if (absl::Now() > deadline) return absl::DeadlineExceededError("child still running");
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -84,7 +86,8 @@ absl::StatusOr<std::string> WaitForFile(const std::string& path, absl::Duration 
       ss << in.rdbuf();
       if (!ss.str().empty()) return ss.str();
     }
-    if (absl::Now() > deadline) return absl::DeadlineExceededError(absl::StrCat("waiting for ", path));
+    if (absl::Now() > deadline)
+      return absl::DeadlineExceededError(absl::StrCat("waiting for ", path));
     absl::SleepFor(absl::Milliseconds(20));
   }
 }

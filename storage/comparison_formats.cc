@@ -59,7 +59,8 @@ std::string StringField(const nlohmann::json& obj, const char* key, std::string*
 absl::Status SplitDialog(absl::string_view dialog, const char* field, v1::Conversation* context,
                          std::string* response) {
   absl::StatusOr<v1::Conversation> turns = ParseDialog(dialog);
-  if (!turns.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", turns.status().message()));
+  if (!turns.ok())
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", turns.status().message()));
   if (turns->turns_size() < 2 || turns->turns().rbegin()->role() != v1::ASSISTANT) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": must end with an Assistant turn that follows the context"));
@@ -90,13 +91,18 @@ absl::StatusOr<v1::Comparison> ParseHhRlhf(const nlohmann::json& obj) {
   if (!error.empty()) return absl::InvalidArgumentError(error);
   v1::Comparison c;
   v1::Conversation rejected_context;
-  absl::Status st = SplitDialog(chosen, "chosen", c.mutable_context(), c.mutable_response_a()->mutable_text());
-  if (st.ok()) st = SplitDialog(rejected, "rejected", &rejected_context, c.mutable_response_b()->mutable_text());
+  absl::Status st =
+      SplitDialog(chosen, "chosen", c.mutable_context(), c.mutable_response_a()->mutable_text());
+  if (st.ok())
+    st = SplitDialog(rejected, "rejected", &rejected_context,
+                     c.mutable_response_b()->mutable_text());
   if (!st.ok()) return st;
   if (rejected_context.SerializeAsString() != c.context().SerializeAsString()) {
-    return absl::InvalidArgumentError("chosen and rejected differ before their last Assistant turn");
+    return absl::InvalidArgumentError(
+        "chosen and rejected differ before their last Assistant turn");
   }
-  if (absl::Status ctx = CheckContext(c.context(), c.response_a().text(), c.response_b().text()); !ctx.ok()) {
+  if (absl::Status ctx = CheckContext(c.context(), c.response_a().text(), c.response_b().text());
+      !ctx.ok()) {
     return ctx;
   }
   return c;
@@ -112,17 +118,20 @@ absl::StatusOr<v1::Comparison> ParsePairs(const nlohmann::json& obj) {
     return absl::InvalidArgumentError("\"prompt\" must end with \"\\n\\nAssistant:\"");
   }
   if (!absl::StartsWith(chosen, " ") || !absl::StartsWith(rejected, " ")) {
-    return absl::InvalidArgumentError("\"chosen\" and \"rejected\" must start with the space after \"Assistant:\"");
+    return absl::InvalidArgumentError(
+        "\"chosen\" and \"rejected\" must start with the space after \"Assistant:\"");
   }
   absl::StatusOr<v1::Conversation> context =
       ParseDialog(absl::string_view(prompt).substr(0, prompt.size() - kPromptSuffix.size()));
-  if (!context.ok()) return absl::InvalidArgumentError(absl::StrCat("prompt: ", context.status().message()));
+  if (!context.ok())
+    return absl::InvalidArgumentError(absl::StrCat("prompt: ", context.status().message()));
   if (context->turns_size() == 0) return absl::InvalidArgumentError("prompt: no turns");
   v1::Comparison c;
   *c.mutable_context() = std::move(*context);
   c.mutable_response_a()->set_text(chosen.substr(1));
   c.mutable_response_b()->set_text(rejected.substr(1));
-  if (absl::Status ctx = CheckContext(c.context(), c.response_a().text(), c.response_b().text()); !ctx.ok()) {
+  if (absl::Status ctx = CheckContext(c.context(), c.response_a().text(), c.response_b().text());
+      !ctx.ok()) {
     return ctx;
   }
   return c;
@@ -183,13 +192,27 @@ std::string JsonQuote(absl::string_view s) {
     }
     ++i;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {  // Python escapes all but printable ASCII
           AppendEscape(c, &out);
@@ -208,9 +231,9 @@ std::string FormatComparison(const v1::Comparison& c, ComparisonFormat format) {
   const std::string& rejected = a_preferred ? c.response_b().text() : c.response_a().text();
   const std::string context = RenderDialog(c.context());
   if (format == ComparisonFormat::kHhRlhf) {
-    return absl::StrCat("{\"chosen\": ", JsonQuote(absl::StrCat(context, kAssistantMarker, chosen)),
-                        ", \"rejected\": ", JsonQuote(absl::StrCat(context, kAssistantMarker, rejected)),
-                        "}\n");
+    return absl::StrCat(
+        "{\"chosen\": ", JsonQuote(absl::StrCat(context, kAssistantMarker, chosen)),
+        ", \"rejected\": ", JsonQuote(absl::StrCat(context, kAssistantMarker, rejected)), "}\n");
   }
   return absl::StrCat("{\"prompt\": ", JsonQuote(absl::StrCat(context, kPromptSuffix)),
                       ", \"chosen\": ", JsonQuote(absl::StrCat(" ", chosen)),
@@ -229,7 +252,8 @@ absl::StatusOr<std::vector<v1::Comparison>> ParseComparisons(absl::string_view j
     absl::StatusOr<v1::Comparison> c = absl::InvalidArgumentError("not a JSON object");
     try {
       nlohmann::json obj = nlohmann::json::parse(line.begin(), line.end());
-      if (obj.is_object()) c = format == ComparisonFormat::kHhRlhf ? ParseHhRlhf(obj) : ParsePairs(obj);
+      if (obj.is_object())
+        c = format == ComparisonFormat::kHhRlhf ? ParseHhRlhf(obj) : ParsePairs(obj);
     } catch (const nlohmann::json::exception& e) {
       c = absl::InvalidArgumentError(e.what());
     }
@@ -248,8 +272,8 @@ absl::StatusOr<std::vector<v1::Comparison>> ParseComparisons(absl::string_view j
       errors.resize(kMaxReportedLines);
       errors.push_back(absl::StrCat("… and ", total - kMaxReportedLines, " more"));
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat(total, " malformed line(s), nothing imported:\n", absl::StrJoin(errors, "\n")));
+    return absl::InvalidArgumentError(absl::StrCat(total, " malformed line(s), nothing imported:\n",
+                                                   absl::StrJoin(errors, "\n")));
   }
   return out;
 }

@@ -53,7 +53,8 @@ class ComparisonStore {
   // labeled nor skipped, and that `accept` (if set) accepts. NOT_FOUND when
   // there is none. `accept` runs on the calling thread, once per candidate.
   virtual absl::StatusOr<v1::LabelingTask> NextTask(
-      absl::string_view labeler, const std::function<bool(const v1::LabelingTask&)>& accept = nullptr) = 0;
+      absl::string_view labeler,
+      const std::function<bool(const v1::LabelingTask&)>& accept = nullptr) = 0;
 
   // Records that `labeler` skipped the task. NOT_FOUND for an unknown task.
   virtual absl::Status RecordSkip(absl::string_view task_id, absl::string_view labeler) = 0;
@@ -76,8 +77,9 @@ class ComparisonStore {
   // Calls `emit` for every comparison with after_seq < seq <= up_to_seq
   // (up_to_seq 0 = no bound) in seq order, read from one snapshot taken at
   // the call. Stops early, returning OK, when `emit` returns false.
-  virtual absl::Status ExportComparisons(uint64_t after_seq, uint64_t up_to_seq,
-                                         const std::function<bool(const v1::Comparison&)>& emit) = 0;
+  virtual absl::Status ExportComparisons(
+      uint64_t after_seq, uint64_t up_to_seq,
+      const std::function<bool(const v1::Comparison&)>& emit) = 0;
 
   // Counters as of the last committed batch. `mine_today` counts `labeler`'s
   // comparisons on `day` ("YYYY-MM-DD", UTC).

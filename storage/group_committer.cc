@@ -32,9 +32,8 @@ void GroupCommitter::Loop() {
     std::deque<Pending*> batch;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and nothing left to write
       // Take everything that queued while the previous batch was syncing:
@@ -73,7 +72,8 @@ void GroupCommitter::CommitBatch(std::deque<Pending*>& ops) {
   rocksdb::Status s = db_->Write(wo, &batch);
   listener_->Finish(s.ok());
   if (!s.ok()) {
-    absl::Status failed = absl::UnavailableError(absl::StrCat("storage write failed: ", s.ToString()));
+    absl::Status failed =
+        absl::UnavailableError(absl::StrCat("storage write failed: ", s.ToString()));
     for (Pending* p : ops) {
       if (p->status.ok()) p->status = failed;
     }

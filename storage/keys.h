@@ -47,10 +47,11 @@ inline constexpr char kLastTaskNoCounter[] = "last_task_no";
 inline constexpr char kComparisonsCounter[] = "comparisons";
 inline constexpr char kTasksCounter[] = "tasks";
 inline constexpr char kOpenTasksCounter[] = "open_tasks";
-std::string SourceCounter(absl::string_view source);          // "source/<name>"
-std::string LabelerCounter(absl::string_view labeler);        // "labeler/<name>"
-std::string DayCounter(absl::string_view day);                // "day/<YYYY-MM-DD>"
-std::string LabelerDayCounter(absl::string_view labeler, absl::string_view day);  // "labeler_day/<day>/<name>"
+std::string SourceCounter(absl::string_view source);    // "source/<name>"
+std::string LabelerCounter(absl::string_view labeler);  // "labeler/<name>"
+std::string DayCounter(absl::string_view day);          // "day/<YYYY-MM-DD>"
+std::string LabelerDayCounter(absl::string_view labeler,
+                              absl::string_view day);  // "labeler_day/<day>/<name>"
 
 }  // namespace shammie::storage
 

@@ -29,7 +29,8 @@ RocksDbStore::~RocksDbStore() {
   if (db_) db_->Close().PermitUncheckedError();
 }
 
-absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbStoreOptions& options) {
+absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
+    const RocksDbStoreOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
   if (ec) {
@@ -59,7 +60,8 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const RocksDbSt
   committer_options.sync = options.sync_writes;
   committer_options.max_ops_per_batch = options.max_ops_per_batch;
   GroupCommitter::Listener* listener = store.get();
-  store->committer_ = std::make_unique<GroupCommitter>(store->db_.get(), listener, committer_options);
+  store->committer_ =
+      std::make_unique<GroupCommitter>(store->db_.get(), listener, committer_options);
   return store;
 }
 
@@ -67,7 +69,8 @@ absl::Status RocksDbStore::LoadCounters() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kMetaCf)));
   absl::MutexLock lock(&counters_mu_);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    counters_[it->key().ToString()] = DecodeUint64(absl::string_view(it->value().data(), it->value().size()));
+    counters_[it->key().ToString()] =
+        DecodeUint64(absl::string_view(it->value().data(), it->value().size()));
   }
   return FromRocks(it->status(), "reading counters");
 }
@@ -147,7 +150,8 @@ absl::StatusOr<v1::LabelingTask> RocksDbStore::NextTask(
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   ro.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kOpenTasksCf)));
-  absl::StatusOr<v1::LabelingTask> result = absl::NotFoundError("no task is waiting for this labeler");
+  absl::StatusOr<v1::LabelingTask> result =
+      absl::NotFoundError("no task is waiting for this labeler");
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string task_id = it->value().ToString();
     std::string mark;
@@ -172,7 +176,8 @@ absl::StatusOr<v1::LabelingTask> RocksDbStore::NextTask(
 }
 
 absl::Status RocksDbStore::ExportComparisons(
-    uint64_t after_seq, uint64_t up_to_seq, const std::function<bool(const v1::Comparison&)>& emit) {
+    uint64_t after_seq, uint64_t up_to_seq,
+    const std::function<bool(const v1::Comparison&)>& emit) {
   rocksdb::ReadOptions ro;
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   ro.snapshot = snapshot;
@@ -210,9 +215,9 @@ absl::StatusOr<v1::Stats> RocksDbStore::GetStats(absl::string_view labeler, absl
     const char* prefix;
     google::protobuf::Map<std::string, uint64_t>* map;
   };
-  for (const Prefix& p : {Prefix{"source/", stats.mutable_by_source()},
-                          Prefix{"labeler/", stats.mutable_by_labeler()},
-                          Prefix{"day/", stats.mutable_by_day()}}) {
+  for (const Prefix& p :
+       {Prefix{"source/", stats.mutable_by_source()},
+        Prefix{"labeler/", stats.mutable_by_labeler()}, Prefix{"day/", stats.mutable_by_day()}}) {
     for (auto it = counters_.lower_bound(p.prefix);
          it != counters_.end() && absl::StartsWith(it->first, p.prefix); ++it) {
       (*p.map)[it->first.substr(std::strlen(p.prefix))] = it->second;

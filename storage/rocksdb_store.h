@@ -50,7 +50,8 @@ class RocksDbStore : public ComparisonStore, public TokenStore, private GroupCom
   absl::StatusOr<v1::LabelingTask> CreateTask(v1::LabelingTask task) override;
   absl::StatusOr<v1::LabelingTask> GetTask(absl::string_view task_id) override;
   absl::StatusOr<v1::LabelingTask> NextTask(
-      absl::string_view labeler, const std::function<bool(const v1::LabelingTask&)>& accept = nullptr) override;
+      absl::string_view labeler,
+      const std::function<bool(const v1::LabelingTask&)>& accept = nullptr) override;
   absl::Status RecordSkip(absl::string_view task_id, absl::string_view labeler) override;
   absl::StatusOr<v1::Comparison> AddComparison(v1::Comparison c) override;
   absl::StatusOr<ImportResult> ImportComparisons(std::vector<v1::Comparison> cs) override;
@@ -94,7 +95,7 @@ class RocksDbStore : public ComparisonStore, public TokenStore, private GroupCom
   const RocksDbStoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cfs_;  // constant after Open
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;         // for closing
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;        // for closing
   std::unique_ptr<GroupCommitter> committer_;
 
   // Counters as of the last committed batch.

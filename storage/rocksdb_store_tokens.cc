@@ -23,8 +23,10 @@ absl::StatusOr<v1::Token> RocksDbStore::CreateToken(absl::string_view name, v1::
 
   absl::MutexLock lock(&tokens_mu_);
   std::string existing;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kTokensCf), TokenNameKey(name), &existing);
-  if (s.ok()) return absl::AlreadyExistsError(absl::StrCat("name: a token named \"", name, "\" exists"));
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kTokensCf), TokenNameKey(name), &existing);
+  if (s.ok())
+    return absl::AlreadyExistsError(absl::StrCat("name: a token named \"", name, "\" exists"));
   if (!s.IsNotFound()) return FromRocks(s, "reading tokens");
   rocksdb::WriteBatch batch;
   batch.Put(cf(kTokensCf), TokenHashKey(hash), token.SerializeAsString());
@@ -37,8 +39,8 @@ absl::StatusOr<v1::Token> RocksDbStore::CreateToken(absl::string_view name, v1::
 
 absl::StatusOr<v1::Token> RocksDbStore::LookupSecret(absl::string_view secret) {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), cf(kTokensCf), TokenHashKey(HashTokenSecret(secret)), &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kTokensCf),
+                               TokenHashKey(HashTokenSecret(secret)), &value);
   if (s.IsNotFound()) return absl::NotFoundError("unknown token");
   if (!s.ok()) return FromRocks(s, "reading tokens");
   v1::Token token;
@@ -50,7 +52,8 @@ absl::Status RocksDbStore::RevokeToken(absl::string_view name) {
   absl::MutexLock lock(&tokens_mu_);
   std::string hash;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kTokensCf), TokenNameKey(name), &hash);
-  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("name: no token named \"", name, "\""));
+  if (s.IsNotFound())
+    return absl::NotFoundError(absl::StrCat("name: no token named \"", name, "\""));
   if (!s.ok()) return FromRocks(s, "reading tokens");
   rocksdb::WriteBatch batch;
   batch.Delete(cf(kTokensCf), TokenHashKey(hash));

@@ -110,8 +110,8 @@ absl::StatusOr<v1::Comparison> RocksDbStore::AddComparison(v1::Comparison c) {
   v1::Comparison result;
   SHAMMIE_RETURN_IF_ERROR(committer_->Run([&](rocksdb::WriteBatch* batch) -> absl::Status {
     if (!c.client_request_id().empty()) {
-      SHAMMIE_ASSIGN_OR_RETURN(bool found,
-                               FindIdempotent(IdempotencyKey(c.labeler(), c.client_request_id()), &result));
+      SHAMMIE_ASSIGN_OR_RETURN(
+          bool found, FindIdempotent(IdempotencyKey(c.labeler(), c.client_request_id()), &result));
       if (found) return absl::OkStatus();  // a retry: the first comparison, nothing new
     }
     SHAMMIE_ASSIGN_OR_RETURN(TaskRecord record, LoadTask(c.task_id()));

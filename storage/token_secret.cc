@@ -15,8 +15,8 @@ absl::StatusOr<std::string> NewTokenSecret() {
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
     return absl::InternalError("token secret: OpenSSL RAND_bytes failed");
   }
-  return absl::StrCat(
-      "shm_", absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes))));
+  return absl::StrCat("shm_", absl::BytesToHexString(absl::string_view(
+                                  reinterpret_cast<char*>(bytes), sizeof(bytes))));
 }
 
 std::string Sha256Hex(absl::string_view secret) {

@@ -27,7 +27,8 @@ class TokenStore {
   // operator.token). Returns the token without the secret. ALREADY_EXISTS
   // when `name` is taken. The name is not validated here.
   virtual absl::StatusOr<v1::Token> CreateToken(absl::string_view name, v1::TokenRole role,
-                                                absl::string_view secret, absl::Time created_at) = 0;
+                                                absl::string_view secret,
+                                                absl::Time created_at) = 0;
 
   // The token whose secret is `secret` (without the secret). NOT_FOUND when
   // no live token has it.

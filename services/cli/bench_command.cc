@@ -20,7 +20,8 @@ struct BenchKind {
 
 const std::vector<BenchKind>& BenchKinds() {
   static const std::vector<BenchKind> kinds = {
-      {"ingest", "durable SubmitComparison throughput and latency against a collector", RunBenchIngest},
+      {"ingest", "durable SubmitComparison throughput and latency against a collector",
+       RunBenchIngest},
   };
   return kinds;
 }

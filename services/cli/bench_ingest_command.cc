@@ -13,9 +13,10 @@ int RunBenchIngest(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv, {"no-sync", "help"});
   if (!args.ok()) return Fail("bench ingest", args.status());
   if (args->GetBool("help")) {
-    std::puts("usage: shammie bench ingest [--clients 16] [--seconds 10] [--inflight 1] [--no-sync]\n"
-              "                            [--server ADDR --token-file F]\n"
-              "Without --server, starts shammie-collector on a temp dir (durable unless --no-sync).");
+    std::puts(
+        "usage: shammie bench ingest [--clients 16] [--seconds 10] [--inflight 1] [--no-sync]\n"
+        "                            [--server ADDR --token-file F]\n"
+        "Without --server, starts shammie-collector on a temp dir (durable unless --no-sync).");
     return 0;
   }
   bench::IngestBenchOptions options;
@@ -32,9 +33,10 @@ int RunBenchIngest(const std::vector<std::string>& argv) {
   options.server = args->Get("server");
   if (!options.server.empty()) {
     if (!options.sync) {
-      return Fail("bench ingest", absl::InvalidArgumentError(
-                                      "--no-sync applies to the collector the benchmark starts; start "
-                                      "yours with `shammie-collector --no-sync` instead"));
+      return Fail("bench ingest",
+                  absl::InvalidArgumentError(
+                      "--no-sync applies to the collector the benchmark starts; start "
+                      "yours with `shammie-collector --no-sync` instead"));
     }
     auto token = ReadToken(*args);
     if (!token.ok()) return Fail("bench ingest", token.status());

@@ -26,7 +26,8 @@ absl::StatusOr<std::string> ReadToken(Args& args) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string token(absl::StripAsciiWhitespace(ss.str()));
-    if (token.empty()) return absl::InvalidArgumentError(absl::StrCat("--token-file: ", file, " is empty"));
+    if (token.empty())
+      return absl::InvalidArgumentError(absl::StrCat("--token-file: ", file, " is empty"));
     return token;
   }
   if (const char* env = std::getenv("SHAMMIE_TOKEN"); env && *env) {

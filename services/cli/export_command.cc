@@ -16,8 +16,10 @@ int RunExport(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("export", args.status());
   if (args->GetBool("help")) {
-    std::puts("usage: shammie export --format hh-rlhf|pairs [--out FILE] [--after-seq N] [--up-to-seq N]\n"
-              "                      [--server ADDR] [--token-file F]");
+    std::puts(
+        "usage: shammie export --format hh-rlhf|pairs [--out FILE] [--after-seq N] [--up-to-seq "
+        "N]\n"
+        "                      [--server ADDR] [--token-file F]");
     return 0;
   }
   auto format = storage::ParseComparisonFormat(args->Get("format", "hh-rlhf"));
@@ -36,7 +38,9 @@ int RunExport(const std::vector<std::string>& argv) {
 
   const std::string tmp_path = absl::StrCat(out_path, ".tmp");
   FILE* out = out_path.empty() ? stdout : std::fopen(tmp_path.c_str(), "wb");
-  if (!out) return Fail("export", absl::InvalidArgumentError(absl::StrCat("--out: cannot write ", tmp_path)));
+  if (!out)
+    return Fail("export",
+                absl::InvalidArgumentError(absl::StrCat("--out: cannot write ", tmp_path)));
   v1::ExportComparisonsRequest req;
   req.set_after_seq(static_cast<uint64_t>(*after));
   req.set_up_to_seq(static_cast<uint64_t>(*up_to));
@@ -55,13 +59,14 @@ int RunExport(const std::vector<std::string>& argv) {
   if (!out_path.empty()) std::fclose(out);
   if (!s.ok() || !write_ok) {
     if (!out_path.empty()) std::remove(tmp_path.c_str());
-    return Fail("export", s.ok() ? absl::InternalError("writing the output failed") : collector::FromGrpcStatus(s));
+    return Fail("export", s.ok() ? absl::InternalError("writing the output failed")
+                                 : collector::FromGrpcStatus(s));
   }
   if (!out_path.empty() && std::rename(tmp_path.c_str(), out_path.c_str()) != 0) {
     return Fail("export", absl::InternalError(absl::StrCat("renaming ", tmp_path)));
   }
-  std::fprintf(stderr, "exported %llu comparisons (last seq %llu)\n", static_cast<unsigned long long>(n),
-               static_cast<unsigned long long>(last_seq));
+  std::fprintf(stderr, "exported %llu comparisons (last seq %llu)\n",
+               static_cast<unsigned long long>(n), static_cast<unsigned long long>(last_seq));
   return 0;
 }
 

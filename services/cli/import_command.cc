@@ -19,8 +19,9 @@ int RunImport(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("import", args.status());
   if (args->GetBool("help") || args->positional().size() != 1) {
-    std::fputs("usage: shammie import FILE --format hh-rlhf|pairs [--server ADDR] [--token-file F]\n",
-               args->GetBool("help") ? stdout : stderr);
+    std::fputs(
+        "usage: shammie import FILE --format hh-rlhf|pairs [--server ADDR] [--token-file F]\n",
+        args->GetBool("help") ? stdout : stderr);
     return args->GetBool("help") ? 0 : 2;
   }
   auto format = storage::ParseComparisonFormat(args->Get("format", "hh-rlhf"));

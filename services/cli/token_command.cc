@@ -15,7 +15,8 @@ namespace shammie::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: shammie token create --role labeler|operator|service --name NAME [--server ADDR] [--token-file F]\n"
+    "usage: shammie token create --role labeler|operator|service --name NAME [--server ADDR] "
+    "[--token-file F]\n"
     "       shammie token revoke --name NAME [--server ADDR] [--token-file F]\n";
 
 absl::StatusOr<v1::TokenRole> ParseRole(const std::string& role) {

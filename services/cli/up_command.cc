@@ -23,8 +23,9 @@ int RunUp(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("up", args.status());
   if (args->GetBool("help")) {
-    std::puts("usage: shammie up [--data-dir DIR (.shammie)] [--listen 127.0.0.1:50051] [--overlap N]\n"
-              "                  [--http-listen 127.0.0.1:8080 (labeler page and JSON API; \"\" = off)]");
+    std::puts(
+        "usage: shammie up [--data-dir DIR (.shammie)] [--listen 127.0.0.1:50051] [--overlap N]\n"
+        "                  [--http-listen 127.0.0.1:8080 (labeler page and JSON API; \"\" = off)]");
     return 0;
   }
   collector::CollectorServerOptions options;
@@ -32,7 +33,8 @@ int RunUp(const std::vector<std::string>& argv) {
   options.listen = args->Get("listen", kDefaultCollector);
   auto overlap = args->GetInt("overlap", 1);
   if (!overlap.ok()) return Fail("up", overlap.status());
-  if (*overlap < 1 || *overlap > 1000) return Fail("up", absl::InvalidArgumentError("--overlap: must be 1..1000"));
+  if (*overlap < 1 || *overlap > 1000)
+    return Fail("up", absl::InvalidArgumentError("--overlap: must be 1..1000"));
   options.collector.default_overlap = static_cast<uint32_t>(*overlap);
   collector::HttpServerOptions http_options;
   http_options.listen = args->Get("http-listen", "127.0.0.1:8080");
@@ -51,10 +53,12 @@ int RunUp(const std::vector<std::string>& argv) {
   }
   std::printf("shammie is up\n  collector (gRPC): %s\n", (*server)->address().c_str());
   if (http) std::printf("  labeler page:     %s/\n", http->url().c_str());
-  std::printf("  operator token:   %s/%s\n"
-              "  e.g.  shammie stats --server %s --token-file %s/%s\nCtrl-C stops.\n",
-              options.collector.data_dir.c_str(), collector::kOperatorTokenFile,
-              (*server)->address().c_str(), options.collector.data_dir.c_str(), collector::kOperatorTokenFile);
+  std::printf(
+      "  operator token:   %s/%s\n"
+      "  e.g.  shammie stats --server %s --token-file %s/%s\nCtrl-C stops.\n",
+      options.collector.data_dir.c_str(), collector::kOperatorTokenFile,
+      (*server)->address().c_str(), options.collector.data_dir.c_str(),
+      collector::kOperatorTokenFile);
   std::fflush(stdout);
   const int sig = collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie up: signal %d, shutting down\n", sig);

@@ -67,7 +67,8 @@ class CollectorImpl : public Collector {
     if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
       return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
     }
-    absl::StatusOr<v1::Token> token = store_->LookupSecret(absl::StripAsciiWhitespace(value.substr(7)));
+    absl::StatusOr<v1::Token> token =
+        store_->LookupSecret(absl::StripAsciiWhitespace(value.substr(7)));
     if (token.status().code() == absl::StatusCode::kNotFound) {
       return absl::UnauthenticatedError("unknown or revoked token");
     }
@@ -95,14 +96,16 @@ class CollectorImpl : public Collector {
     return store_->CreateTask(std::move(task));
   }
 
-  absl::StatusOr<v1::LabelingTask> NextTask(const Caller& caller, const v1::NextTaskRequest&) override {
+  absl::StatusOr<v1::LabelingTask> NextTask(const Caller& caller,
+                                            const v1::NextTaskRequest&) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "NextTask"));
-    return leases_.Pick(caller.name, options_.clock->Now(),
-                        [&](const TaskLeases::Accept& accept) { return store_->NextTask(caller.name, accept); });
+    return leases_.Pick(caller.name, options_.clock->Now(), [&](const TaskLeases::Accept& accept) {
+      return store_->NextTask(caller.name, accept);
+    });
   }
 
-  absl::StatusOr<v1::Comparison> SubmitComparison(const Caller& caller,
-                                                  const v1::SubmitComparisonRequest& request) override {
+  absl::StatusOr<v1::Comparison> SubmitComparison(
+      const Caller& caller, const v1::SubmitComparisonRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "SubmitComparison"));
     SHAMMIE_RETURN_IF_ERROR(ValidateSubmit(request, limits_));
     if (!request.next_human_turn().empty()) {
@@ -128,23 +131,25 @@ class CollectorImpl : public Collector {
   absl::Status SkipTask(const Caller& caller, const v1::SkipTaskRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "SkipTask"));
     SHAMMIE_RETURN_IF_ERROR(ValidateSkip(request));
-    SHAMMIE_RETURN_IF_ERROR(
-        UnknownTaskIsBadInput(store_->RecordSkip(request.task_id(), caller.name), request.task_id()));
+    SHAMMIE_RETURN_IF_ERROR(UnknownTaskIsBadInput(
+        store_->RecordSkip(request.task_id(), caller.name), request.task_id()));
     leases_.Release(caller.name, request.task_id());
     return absl::OkStatus();
   }
 
   absl::StatusOr<v1::Stats> GetStats(const Caller& caller) override {
-    const std::string today = absl::FormatTime("%Y-%m-%d", options_.clock->Now(), absl::UTCTimeZone());
+    const std::string today =
+        absl::FormatTime("%Y-%m-%d", options_.clock->Now(), absl::UTCTimeZone());
     return store_->GetStats(caller.name, today);
   }
 
-  absl::StatusOr<v1::Token> CreateToken(const Caller& caller, const v1::CreateTokenRequest& request) override {
+  absl::StatusOr<v1::Token> CreateToken(const Caller& caller,
+                                        const v1::CreateTokenRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "CreateToken"));
     SHAMMIE_RETURN_IF_ERROR(ValidateCreateToken(request));
     SHAMMIE_ASSIGN_OR_RETURN(std::string secret, storage::NewTokenSecret());
-    SHAMMIE_ASSIGN_OR_RETURN(
-        v1::Token token, store_->CreateToken(request.name(), request.role(), secret, options_.clock->Now()));
+    SHAMMIE_ASSIGN_OR_RETURN(v1::Token token, store_->CreateToken(request.name(), request.role(),
+                                                                  secret, options_.clock->Now()));
     token.set_secret(secret);
     return token;
   }
@@ -168,7 +173,8 @@ class CollectorImpl : public Collector {
       const Caller& caller, const std::vector<v1::Comparison>& comparisons) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "ImportComparisons"));
     for (size_t i = 0; i < comparisons.size(); ++i) {
-      SHAMMIE_RETURN_IF_ERROR(ValidateImported(comparisons[i], absl::StrCat("comparisons[", i, "]"), limits_));
+      SHAMMIE_RETURN_IF_ERROR(
+          ValidateImported(comparisons[i], absl::StrCat("comparisons[", i, "]"), limits_));
     }
     const google::protobuf::Timestamp now = ToProto(options_.clock->Now());
     std::vector<v1::Comparison> batch;

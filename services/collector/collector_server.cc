@@ -13,7 +13,8 @@
 
 namespace shammie::collector {
 
-absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(const CollectorServerOptions& options) {
+absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
+    const CollectorServerOptions& options) {
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   SHAMMIE_ASSIGN_OR_RETURN(s->collector_, Collector::Open(options.collector));
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
@@ -37,7 +38,8 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(const Co
   grpc::HealthCheckServiceInterface* health = s->server_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(v1::ComparisonService::service_full_name(), true);
-  SHAMMIE_LOG(INFO) << "collector listening on " << s->address() << ", data in " << options.collector.data_dir;
+  SHAMMIE_LOG(INFO) << "collector listening on " << s->address() << ", data in "
+                    << options.collector.data_dir;
   return s;
 }
 

@@ -9,10 +9,10 @@
 #ifndef SHAMMIE_SERVICES_COLLECTOR_COLLECTOR_SERVER_H_
 #define SHAMMIE_SERVICES_COLLECTOR_COLLECTOR_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "services/collector/collector.h"
@@ -33,7 +33,8 @@ class CollectorServer {
  public:
   // UNAVAILABLE when the address cannot be bound or the data dir is in use;
   // the Collector's errors otherwise.
-  static absl::StatusOr<std::unique_ptr<CollectorServer>> Start(const CollectorServerOptions& options);
+  static absl::StatusOr<std::unique_ptr<CollectorServer>> Start(
+      const CollectorServerOptions& options);
   ~CollectorServer();
 
   int port() const { return port_; }

@@ -45,7 +45,8 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
   void Run(const std::string& authorization) {
     absl::Status status = [&]() -> absl::Status {
       SHAMMIE_ASSIGN_OR_RETURN(Caller caller, collector_->Authenticate(authorization));
-      return collector_->ExportComparisons(caller, request_, [this](const v1::Comparison& c) { return Emit(c); });
+      return collector_->ExportComparisons(caller, request_,
+                                           [this](const v1::Comparison& c) { return Emit(c); });
     }();
     bool gone;
     {
@@ -85,8 +86,8 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
 // all-or-nothing call on a worker thread.
 class ImportReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
  public:
-  ImportReactor(Collector* collector, WorkerPool* pool, std::string authorization, size_t max_request_bytes,
-                grpc::ByteBuffer* summary)
+  ImportReactor(Collector* collector, WorkerPool* pool, std::string authorization,
+                size_t max_request_bytes, grpc::ByteBuffer* summary)
       : collector_(collector),
         pool_(pool),
         authorization_(std::move(authorization)),
@@ -105,11 +106,12 @@ class ImportReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
             field, ": is ", incoming_.Length(), " bytes; the limit is ", max_request_bytes_))));
       }
       if (received_.size() >= kMaxImportComparisons) {
-        return Finish(ToGrpcStatus(absl::InvalidArgumentError(
-            absl::StrCat("comparisons: more than ", kMaxImportComparisons, " in one import; split the file"))));
+        return Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+            "comparisons: more than ", kMaxImportComparisons, " in one import; split the file"))));
       }
       v1::Comparison c;
-      if (absl::Status st = ParseRequest(incoming_, &c, field); !st.ok()) return Finish(ToGrpcStatus(st));
+      if (absl::Status st = ParseRequest(incoming_, &c, field); !st.ok())
+        return Finish(ToGrpcStatus(st));
       received_.push_back(std::move(c));
       incoming_.Clear();
       StartRead(&incoming_);
@@ -118,7 +120,8 @@ class ImportReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     pool_->Schedule([this] {
       absl::Status status = [&]() -> absl::Status {
         SHAMMIE_ASSIGN_OR_RETURN(Caller caller, collector_->Authenticate(authorization_));
-        SHAMMIE_ASSIGN_OR_RETURN(v1::ImportSummary summary, collector_->ImportComparisons(caller, received_));
+        SHAMMIE_ASSIGN_OR_RETURN(v1::ImportSummary summary,
+                                 collector_->ImportComparisons(caller, received_));
         *summary_ = ToByteBuffer(summary);
         return absl::OkStatus();
       }();
@@ -140,8 +143,9 @@ class ImportReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
 }  // namespace
 
 template <typename Req, typename Resp, typename Body>
-grpc::ServerUnaryReactor* ComparisonServiceImpl::Unary(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                       Raw* response, Body body) {
+grpc::ServerUnaryReactor* ComparisonServiceImpl::Unary(grpc::CallbackServerContext* ctx,
+                                                       const Raw* request, Raw* response,
+                                                       Body body) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   pool_->Schedule([=, authorization = AuthorizationOf(ctx)] {
     absl::Status status = [&]() -> absl::Status {
@@ -166,51 +170,56 @@ static absl::Status Into(absl::StatusOr<T> result, T* out) {
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ComparisonServiceImpl::CreateTask(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                            Raw* response) {
+grpc::ServerUnaryReactor* ComparisonServiceImpl::CreateTask(grpc::CallbackServerContext* ctx,
+                                                            const Raw* request, Raw* response) {
   return Unary<v1::CreateTaskRequest, v1::LabelingTask>(
-      ctx, request, response,
-      [this](const Caller& c, const auto& req, auto* resp) { return Into(collector_->CreateTask(c, req), resp); });
+      ctx, request, response, [this](const Caller& c, const auto& req, auto* resp) {
+        return Into(collector_->CreateTask(c, req), resp);
+      });
 }
 
-grpc::ServerUnaryReactor* ComparisonServiceImpl::NextTask(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                          Raw* response) {
+grpc::ServerUnaryReactor* ComparisonServiceImpl::NextTask(grpc::CallbackServerContext* ctx,
+                                                          const Raw* request, Raw* response) {
   return Unary<v1::NextTaskRequest, v1::LabelingTask>(
-      ctx, request, response,
-      [this](const Caller& c, const auto& req, auto* resp) { return Into(collector_->NextTask(c, req), resp); });
+      ctx, request, response, [this](const Caller& c, const auto& req, auto* resp) {
+        return Into(collector_->NextTask(c, req), resp);
+      });
 }
 
 grpc::ServerUnaryReactor* ComparisonServiceImpl::SubmitComparison(grpc::CallbackServerContext* ctx,
-                                                                  const Raw* request, Raw* response) {
+                                                                  const Raw* request,
+                                                                  Raw* response) {
   return Unary<v1::SubmitComparisonRequest, v1::Comparison>(
       ctx, request, response, [this](const Caller& c, const auto& req, auto* resp) {
         return Into(collector_->SubmitComparison(c, req), resp);
       });
 }
 
-grpc::ServerUnaryReactor* ComparisonServiceImpl::SkipTask(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                          Raw* response) {
+grpc::ServerUnaryReactor* ComparisonServiceImpl::SkipTask(grpc::CallbackServerContext* ctx,
+                                                          const Raw* request, Raw* response) {
   return Unary<v1::SkipTaskRequest, v1::SkipTaskResponse>(
       ctx, request, response,
       [this](const Caller& c, const auto& req, auto*) { return collector_->SkipTask(c, req); });
 }
 
-grpc::ServerUnaryReactor* ComparisonServiceImpl::GetStats(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                          Raw* response) {
-  return Unary<v1::GetStatsRequest, v1::Stats>(
-      ctx, request, response,
-      [this](const Caller& c, const auto&, auto* resp) { return Into(collector_->GetStats(c), resp); });
+grpc::ServerUnaryReactor* ComparisonServiceImpl::GetStats(grpc::CallbackServerContext* ctx,
+                                                          const Raw* request, Raw* response) {
+  return Unary<v1::GetStatsRequest, v1::Stats>(ctx, request, response,
+                                               [this](const Caller& c, const auto&, auto* resp) {
+                                                 return Into(collector_->GetStats(c), resp);
+                                               });
 }
 
-grpc::ServerUnaryReactor* ComparisonServiceImpl::CreateToken(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                             Raw* response) {
+grpc::ServerUnaryReactor* ComparisonServiceImpl::CreateToken(grpc::CallbackServerContext* ctx,
+                                                             const Raw* request, Raw* response) {
   return Unary<v1::CreateTokenRequest, v1::Token>(
-      ctx, request, response,
-      [this](const Caller& c, const auto& req, auto* resp) { return Into(collector_->CreateToken(c, req), resp); });
+      ctx, request, response, [this](const Caller& c, const auto& req, auto* resp) {
+        return Into(collector_->CreateToken(c, req), resp);
+      });
 }
 
-grpc::ServerUnaryReactor* ComparisonServiceImpl::RevokeToken(grpc::CallbackServerContext* ctx, const Raw* request,
-                                                             Raw* response) {
+grpc::ServerUnaryReactor* ComparisonServiceImpl::RevokeToken(grpc::CallbackServerContext* ctx,
+                                                             const Raw* request, Raw* response) {
   return Unary<v1::RevokeTokenRequest, v1::RevokeTokenResponse>(
       ctx, request, response,
       [this](const Caller& c, const auto& req, auto*) { return collector_->RevokeToken(c, req); });

@@ -49,15 +49,20 @@ class ComparisonServiceImpl final : public ComparisonServiceBase {
       : collector_(collector), pool_(pool), max_request_bytes_(max_request_bytes) {}
 
   using Raw = grpc::ByteBuffer;
-  grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx, const Raw* request, Raw* response) override;
-  grpc::ServerUnaryReactor* NextTask(grpc::CallbackServerContext* ctx, const Raw* request, Raw* response) override;
+  grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx, const Raw* request,
+                                       Raw* response) override;
+  grpc::ServerUnaryReactor* NextTask(grpc::CallbackServerContext* ctx, const Raw* request,
+                                     Raw* response) override;
   grpc::ServerUnaryReactor* SubmitComparison(grpc::CallbackServerContext* ctx, const Raw* request,
                                              Raw* response) override;
-  grpc::ServerUnaryReactor* SkipTask(grpc::CallbackServerContext* ctx, const Raw* request, Raw* response) override;
+  grpc::ServerUnaryReactor* SkipTask(grpc::CallbackServerContext* ctx, const Raw* request,
+                                     Raw* response) override;
   grpc::ServerWriteReactor<v1::Comparison>* ExportComparisons(
       grpc::CallbackServerContext* ctx, const v1::ExportComparisonsRequest* request) override;
-  grpc::ServerReadReactor<Raw>* ImportComparisons(grpc::CallbackServerContext* ctx, Raw* response) override;
-  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* ctx, const Raw* request, Raw* response) override;
+  grpc::ServerReadReactor<Raw>* ImportComparisons(grpc::CallbackServerContext* ctx,
+                                                  Raw* response) override;
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* ctx, const Raw* request,
+                                     Raw* response) override;
   grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* ctx, const Raw* request,
                                         Raw* response) override;
   grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* ctx, const Raw* request,
@@ -67,7 +72,8 @@ class ComparisonServiceImpl final : public ComparisonServiceBase {
   // On the pool: authenticate, parse a Req, run body(caller, req, &resp),
   // serialize resp; finish the call with the status.
   template <typename Req, typename Resp, typename Body>
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const Raw* request, Raw* response, Body body);
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const Raw* request,
+                                  Raw* response, Body body);
 
   Collector* const collector_;
   WorkerPool* const pool_;

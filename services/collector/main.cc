@@ -5,6 +5,7 @@
 //
 // The HTTP port serves the labeler page and the JSON API (http_server.h) on
 // the same Collector as gRPC; --http-listen "" turns it off.
+//
 // Runs until SIGINT or SIGTERM, then shuts down cleanly (calls in flight
 // finish, the database closes). Flag names may use '-' or '_'.
 #include <csignal>
@@ -23,14 +24,17 @@
 #include "services/collector/wait_for_signal.h"
 
 ABSL_FLAG(std::string, data_dir, "", "Data folder (RocksDB, operator.token); created if missing.");
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address (host:port; port 0 picks one).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "gRPC listen address (host:port; port 0 picks one).");
 ABSL_FLAG(uint32_t, overlap, 1, "Labels wanted per task when CreateTask does not say.");
-ABSL_FLAG(bool, no_sync, false, "Acknowledge before the WAL is synced (benchmarks only: loses data on crash).");
+ABSL_FLAG(bool, no_sync, false,
+          "Acknowledge before the WAL is synced (benchmarks only: loses data on crash).");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "Labeler page and JSON API listen address (host:port; port 0 picks one; empty: off).");
 ABSL_FLAG(double, http_requests_per_second, 20,
           "Requests per second per token on the HTTP API before 429 (bursts of 3x; 0: no limit).");
-ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving (for tests and scripts).");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, write the bound port here once serving (for tests and scripts).");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("shammie-collector --data-dir DIR [--listen 127.0.0.1:50051]");
@@ -54,7 +58,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
-    absl::Status st = shammie::collector::WriteFileAtomically(port_file, std::to_string((*server)->port()), 0644);
+    absl::Status st =
+        shammie::collector::WriteFileAtomically(port_file, std::to_string((*server)->port()), 0644);
     if (!st.ok()) {
       std::fprintf(stderr, "shammie-collector: %s\n", st.ToString().c_str());
       return 1;

@@ -50,7 +50,8 @@ absl::Status CheckConversation(absl::string_view field, const v1::Conversation& 
     if (t.role() != v1::HUMAN && t.role() != v1::ASSISTANT) {
       return Invalid(absl::StrCat(turn, ".role"), "must be HUMAN or ASSISTANT");
     }
-    SHAMMIE_RETURN_IF_ERROR(CheckText(absl::StrCat(turn, ".text"), t.text(), limits.max_turn_bytes));
+    SHAMMIE_RETURN_IF_ERROR(
+        CheckText(absl::StrCat(turn, ".text"), t.text(), limits.max_turn_bytes));
   }
   if (c.turns(c.turns_size() - 1).role() != v1::HUMAN) {
     return Invalid(absl::StrCat(field, ".turns"), "must end with a HUMAN turn");
@@ -60,7 +61,8 @@ absl::Status CheckConversation(absl::string_view field, const v1::Conversation& 
 
 absl::Status CheckSize(size_t bytes, const ValidationLimits& limits) {
   if (bytes > limits.max_request_bytes) {
-    return Invalid("request", absl::StrCat("is ", bytes, " bytes; the limit is ", limits.max_request_bytes));
+    return Invalid("request",
+                   absl::StrCat("is ", bytes, " bytes; the limit is ", limits.max_request_bytes));
   }
   return absl::OkStatus();
 }
@@ -78,14 +80,15 @@ absl::Status CheckPreference(absl::string_view field, int32_t preference) {
 absl::Status ValidateTokenName(absl::string_view field, absl::string_view name) {
   if (name.empty() || name.size() > 64) return Invalid(field, "must be 1..64 characters");
   for (char ch : name) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    ch == '_' || ch == '.' || ch == '-';
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
     if (!ok) return Invalid(field, "may contain only letters, digits, '_', '.' and '-'");
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateCreateTask(const v1::CreateTaskRequest& request, const ValidationLimits& limits) {
+absl::Status ValidateCreateTask(const v1::CreateTaskRequest& request,
+                                const ValidationLimits& limits) {
   SHAMMIE_RETURN_IF_ERROR(CheckSize(request.ByteSizeLong(), limits));
   SHAMMIE_RETURN_IF_ERROR(CheckConversation("context", request.context(), limits));
   if (request.candidates_size() != 0 && request.candidates_size() != 2) {
@@ -101,8 +104,8 @@ absl::Status ValidateCreateTask(const v1::CreateTaskRequest& request, const Vali
     return Invalid("candidate_policies", "must be empty or one per candidate");
   }
   for (int i = 0; i < request.candidate_policies_size(); ++i) {
-    SHAMMIE_RETURN_IF_ERROR(CheckShort(absl::StrCat("candidate_policies[", i, "]"),
-                                       request.candidate_policies(i)));
+    SHAMMIE_RETURN_IF_ERROR(
+        CheckShort(absl::StrCat("candidate_policies[", i, "]"), request.candidate_policies(i)));
   }
   if (request.overlap() > kMaxOverlap) {
     return Invalid("overlap", absl::StrCat("must be at most ", kMaxOverlap));
@@ -110,7 +113,8 @@ absl::Status ValidateCreateTask(const v1::CreateTaskRequest& request, const Vali
   return absl::OkStatus();
 }
 
-absl::Status ValidateSubmit(const v1::SubmitComparisonRequest& request, const ValidationLimits& limits) {
+absl::Status ValidateSubmit(const v1::SubmitComparisonRequest& request,
+                            const ValidationLimits& limits) {
   SHAMMIE_RETURN_IF_ERROR(CheckSize(request.ByteSizeLong(), limits));
   if (request.task_id().empty()) return Invalid("task_id", "must not be empty");
   SHAMMIE_RETURN_IF_ERROR(CheckShort("task_id", request.task_id()));
@@ -132,24 +136,29 @@ absl::Status ValidateImported(const v1::Comparison& c, absl::string_view field,
                               const ValidationLimits& limits) {
   const std::string f(field);
   if (c.ByteSizeLong() > limits.max_request_bytes) {
-    return Invalid(f, absl::StrCat("is ", c.ByteSizeLong(), " bytes; the limit is ", limits.max_request_bytes));
+    return Invalid(f, absl::StrCat("is ", c.ByteSizeLong(), " bytes; the limit is ",
+                                   limits.max_request_bytes));
   }
   SHAMMIE_RETURN_IF_ERROR(CheckConversation(absl::StrCat(f, ".context"), c.context(), limits));
   SHAMMIE_RETURN_IF_ERROR(
       CheckText(absl::StrCat(f, ".response_a.text"), c.response_a().text(), limits.max_turn_bytes));
   SHAMMIE_RETURN_IF_ERROR(
       CheckText(absl::StrCat(f, ".response_b.text"), c.response_b().text(), limits.max_turn_bytes));
-  SHAMMIE_RETURN_IF_ERROR(CheckShort(absl::StrCat(f, ".response_a.policy"), c.response_a().policy()));
-  SHAMMIE_RETURN_IF_ERROR(CheckShort(absl::StrCat(f, ".response_b.policy"), c.response_b().policy()));
+  SHAMMIE_RETURN_IF_ERROR(
+      CheckShort(absl::StrCat(f, ".response_a.policy"), c.response_a().policy()));
+  SHAMMIE_RETURN_IF_ERROR(
+      CheckShort(absl::StrCat(f, ".response_b.policy"), c.response_b().policy()));
   SHAMMIE_RETURN_IF_ERROR(CheckPreference(absl::StrCat(f, ".preference"), c.preference()));
   SHAMMIE_RETURN_IF_ERROR(CheckShort(absl::StrCat(f, ".client_request_id"), c.client_request_id()));
-  if (!c.labeler().empty()) SHAMMIE_RETURN_IF_ERROR(ValidateTokenName(absl::StrCat(f, ".labeler"), c.labeler()));
+  if (!c.labeler().empty())
+    SHAMMIE_RETURN_IF_ERROR(ValidateTokenName(absl::StrCat(f, ".labeler"), c.labeler()));
   return absl::OkStatus();
 }
 
 absl::Status ValidateCreateToken(const v1::CreateTokenRequest& request) {
   SHAMMIE_RETURN_IF_ERROR(ValidateTokenName("name", request.name()));
-  if (request.role() != v1::LABELER && request.role() != v1::OPERATOR && request.role() != v1::SERVICE) {
+  if (request.role() != v1::LABELER && request.role() != v1::OPERATOR &&
+      request.role() != v1::SERVICE) {
     return Invalid("role", "must be LABELER, OPERATOR or SERVICE");
   }
   return absl::OkStatus();

@@ -29,8 +29,10 @@ struct ValidationLimits {
 // Highest overlap a task may ask for.
 inline constexpr uint32_t kMaxOverlap = 1000;
 
-absl::Status ValidateCreateTask(const v1::CreateTaskRequest& request, const ValidationLimits& limits);
-absl::Status ValidateSubmit(const v1::SubmitComparisonRequest& request, const ValidationLimits& limits);
+absl::Status ValidateCreateTask(const v1::CreateTaskRequest& request,
+                                const ValidationLimits& limits);
+absl::Status ValidateSubmit(const v1::SubmitComparisonRequest& request,
+                            const ValidationLimits& limits);
 absl::Status ValidateSkip(const v1::SkipTaskRequest& request);
 // `field` prefixes messages, e.g. "comparisons[3]".
 absl::Status ValidateImported(const v1::Comparison& c, absl::string_view field,

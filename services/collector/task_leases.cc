@@ -29,7 +29,8 @@ absl::StatusOr<v1::LabelingTask> TaskLeases::Pick(
   // Forget expired leases of this task while we are here.
   for (auto it = holders.begin(); it != holders.end();) {
     if (it->second <= now) {
-      if (auto l = by_labeler_.find(it->first); l != by_labeler_.end() && l->second == task->id()) by_labeler_.erase(l);
+      if (auto l = by_labeler_.find(it->first); l != by_labeler_.end() && l->second == task->id())
+        by_labeler_.erase(l);
       it = holders.erase(it);
     } else {
       ++it;

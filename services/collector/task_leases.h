@@ -36,8 +36,9 @@ class TaskLeases {
   // Calls `pick(accept)` (which scans the store) under the lease lock, so
   // two concurrent callers cannot pick the same last slot, and leases the
   // task it returns to `labeler` until now + ttl.
-  absl::StatusOr<v1::LabelingTask> Pick(const std::string& labeler, absl::Time now,
-                                        const std::function<absl::StatusOr<v1::LabelingTask>(const Accept&)>& pick);
+  absl::StatusOr<v1::LabelingTask> Pick(
+      const std::string& labeler, absl::Time now,
+      const std::function<absl::StatusOr<v1::LabelingTask>(const Accept&)>& pick);
 
   // Drops `labeler`'s lease on `task_id`, if it holds one.
   void Release(const std::string& labeler, const std::string& task_id);

@@ -28,7 +28,8 @@ int WaitForStopSignal() {
   return sig;
 }
 
-std::vector<char*> DashFlagsToUnderscores(int argc, char** argv, std::vector<std::string>* storage) {
+std::vector<char*> DashFlagsToUnderscores(int argc, char** argv,
+                                          std::vector<std::string>* storage) {
   storage->assign(argv, argv + argc);
   for (size_t i = 1; i < storage->size(); ++i) {
     std::string& a = (*storage)[i];

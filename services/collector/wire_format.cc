@@ -17,7 +17,8 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   std::string out;
   if (!buffer.Dump(&slices).ok()) return out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return out;
 }
 
@@ -56,9 +57,11 @@ absl::Status ParseRequest(const grpc::ByteBuffer& buffer, google::protobuf::Mess
   const std::string bytes = Flatten(buffer);
   if (message->ParseFromString(bytes)) return absl::OkStatus();
   std::string field = FindInvalidUtf8(message->GetDescriptor(), bytes, std::string(prefix));
-  if (!field.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": is not valid UTF-8"));
-  return absl::InvalidArgumentError(absl::StrCat(prefix.empty() ? absl::string_view("request") : prefix,
-                                                 ": not a valid ", message->GetTypeName()));
+  if (!field.empty())
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is not valid UTF-8"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(prefix.empty() ? absl::string_view("request") : prefix, ": not a valid ",
+                   message->GetTypeName()));
 }
 
 grpc::ByteBuffer ToByteBuffer(const google::protobuf::Message& message) {

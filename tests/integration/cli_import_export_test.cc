@@ -42,9 +42,9 @@ void WriteFile(const std::string& path, const std::string& text) {
 class CliImportExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto p = common::Subprocess::Start({BinDir() + "/shammie-collector", "--data-dir", dir_.Sub("data"),
-                                        "--listen", "127.0.0.1:0", "--port-file", dir_.Sub("port"),
-                                        "--http-listen", "127.0.0.1:0"});
+    auto p = common::Subprocess::Start({BinDir() + "/shammie-collector", "--data-dir",
+                                        dir_.Sub("data"), "--listen", "127.0.0.1:0", "--port-file",
+                                        dir_.Sub("port"), "--http-listen", "127.0.0.1:0"});
     ASSERT_TRUE(p.ok()) << p.status();
     collector_.emplace(std::move(*p));
     auto port = common::WaitForFile(dir_.Sub("port"), absl::Seconds(60));
@@ -91,17 +91,22 @@ class CliImportExportTest : public ::testing::Test {
 // Written the way Python's json.dumps writes the HH-RLHF release.
 constexpr char kHhRlhf[] =
     "{\"chosen\": \"\\n\\nHuman: What is the capital of France?\\n\\nAssistant: Paris.\", "
-    "\"rejected\": \"\\n\\nHuman: What is the capital of France?\\n\\nAssistant: Lyon, I believe.\"}\n"
-    "{\"chosen\": \"\\n\\nHuman: Say hi\\n\\nAssistant: Hi!\\n\\nHuman: In French, with an \\u00e9?\\n\\n"
+    "\"rejected\": \"\\n\\nHuman: What is the capital of France?\\n\\nAssistant: Lyon, I "
+    "believe.\"}\n"
+    "{\"chosen\": \"\\n\\nHuman: Say hi\\n\\nAssistant: Hi!\\n\\nHuman: In French, with an "
+    "\\u00e9?\\n\\n"
     "Assistant: All\\u00f4, \\u00e9t\\u00e9 \\ud83c\\udf1e\", "
-    "\"rejected\": \"\\n\\nHuman: Say hi\\n\\nAssistant: Hi!\\n\\nHuman: In French, with an \\u00e9?\\n\\n"
+    "\"rejected\": \"\\n\\nHuman: Say hi\\n\\nAssistant: Hi!\\n\\nHuman: In French, with an "
+    "\\u00e9?\\n\\n"
     "Assistant: No.\"}\n"
     "{\"chosen\": \"\\n\\nHuman: Quote \\\"this\\\"\\tplease\\n\\nAssistant: \\\"this\\\"\", "
     "\"rejected\": \"\\n\\nHuman: Quote \\\"this\\\"\\tplease\\n\\nAssistant: that\"}\n";
 
 constexpr char kPairs[] =
-    "{\"prompt\": \"\\n\\nHuman: 2+2?\\n\\nAssistant:\", \"chosen\": \" 4\", \"rejected\": \" 5\"}\n"
-    "{\"prompt\": \"\\n\\nHuman: Name a fruit\\n\\nAssistant: Apple.\\n\\nHuman: Another\\n\\nAssistant:\", "
+    "{\"prompt\": \"\\n\\nHuman: 2+2?\\n\\nAssistant:\", \"chosen\": \" 4\", \"rejected\": \" "
+    "5\"}\n"
+    "{\"prompt\": \"\\n\\nHuman: Name a fruit\\n\\nAssistant: Apple.\\n\\nHuman: "
+    "Another\\n\\nAssistant:\", "
     "\"chosen\": \" Pear.\", \"rejected\": \" Apple again.\"}\n";
 
 TEST_F(CliImportExportTest, ImportThenExportIsByteIdenticalForBothFormats) {
@@ -115,14 +120,17 @@ TEST_F(CliImportExportTest, ImportThenExportIsByteIdenticalForBothFormats) {
   WriteFile(dir_.Sub("pairs.jsonl"), kPairs);
   ASSERT_EQ(Cli({"import", dir_.Sub("pairs.jsonl"), "--format", "pairs"}, &out), 0);
   EXPECT_THAT(out, HasSubstr("seq 4..5"));
-  ASSERT_EQ(Cli({"export", "--format", "pairs", "--after-seq", "3", "--out", dir_.Sub("pairs.out")}), 0);
+  ASSERT_EQ(
+      Cli({"export", "--format", "pairs", "--after-seq", "3", "--out", dir_.Sub("pairs.out")}), 0);
   EXPECT_EQ(ReadFile(dir_.Sub("pairs.out")), kPairs);
 
   // Bounds: only seq 2.
-  ASSERT_EQ(Cli({"export", "--format", "hh-rlhf", "--after-seq", "1", "--up-to-seq", "2"}, &out), 0);
-  EXPECT_EQ(out, std::string(kHhRlhf).substr(std::string(kHhRlhf).find('\n') + 1,
-                                             std::string(kHhRlhf).find('\n', std::string(kHhRlhf).find('\n') + 1) -
-                                                 std::string(kHhRlhf).find('\n')));
+  ASSERT_EQ(Cli({"export", "--format", "hh-rlhf", "--after-seq", "1", "--up-to-seq", "2"}, &out),
+            0);
+  EXPECT_EQ(out, std::string(kHhRlhf).substr(
+                     std::string(kHhRlhf).find('\n') + 1,
+                     std::string(kHhRlhf).find('\n', std::string(kHhRlhf).find('\n') + 1) -
+                         std::string(kHhRlhf).find('\n')));
 
   // The same file again stores nothing new.
   ASSERT_EQ(Cli({"import", dir_.Sub("hh.jsonl"), "--format", "hh-rlhf"}, &out), 0);
@@ -139,8 +147,9 @@ TEST_F(CliImportExportTest, MalformedFileStoresNothingAndNamesTheLines) {
   // A file that parses but breaks a server rule (a turn over 64 KiB) is
   // refused whole by the server.
   const std::string big(70 * 1024, 'x');
-  WriteFile(dir_.Sub("big.jsonl"), std::string(kPairs) + "{\"prompt\": \"\\n\\nHuman: " + big +
-                                       "\\n\\nAssistant:\", \"chosen\": \" a\", \"rejected\": \" b\"}\n");
+  WriteFile(dir_.Sub("big.jsonl"),
+            std::string(kPairs) + "{\"prompt\": \"\\n\\nHuman: " + big +
+                "\\n\\nAssistant:\", \"chosen\": \" a\", \"rejected\": \" b\"}\n");
   EXPECT_EQ(Cli({"import", dir_.Sub("big.jsonl"), "--format", "pairs"}, &out), 2);
   EXPECT_EQ(StoredComparisons(), 0u);
 }
@@ -155,7 +164,9 @@ TEST_F(CliImportExportTest, TokensFromTheCliWorkAndRevoke) {
   EXPECT_EQ(Cli({"stats"}, &out, dir_.Sub("ann.token")), 0);
   // A labeler may not export (PERMISSION_DENIED → exit 1) or make tokens.
   EXPECT_EQ(Cli({"export", "--format", "pairs"}, &out, dir_.Sub("ann.token")), 1);
-  EXPECT_EQ(Cli({"token", "create", "--role", "operator", "--name", "eve"}, &out, dir_.Sub("ann.token")), 1);
+  EXPECT_EQ(
+      Cli({"token", "create", "--role", "operator", "--name", "eve"}, &out, dir_.Sub("ann.token")),
+      1);
   ASSERT_EQ(Cli({"token", "revoke", "--name", "ann"}), 0);
   EXPECT_EQ(Cli({"stats"}, &out, dir_.Sub("ann.token")), 1);  // UNAUTHENTICATED now
   EXPECT_EQ(Cli({"token", "create", "--role", "wizard", "--name", "x"}), 2);

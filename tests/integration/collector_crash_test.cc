@@ -10,9 +10,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -36,6 +36,13 @@ struct Ack {
   std::string id;
 };
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string BinDir() {
   const char* dir = std::getenv("SHAMMIE_BIN_DIR");
   return dir ? dir : common::ExecutableDir();
@@ -47,15 +54,16 @@ class CollectorCrashTest : public ::testing::Test {
   void StartCollector() {
     const std::string port_file = dir_.Sub("port");
     std::remove(port_file.c_str());
-    auto p = common::Subprocess::Start({BinDir() + "/shammie-collector", "--data-dir", dir_.Sub("data"),
-                                        "--listen", "127.0.0.1:0", "--port-file", port_file,
-                                        "--http-listen", "127.0.0.1:0"});
+    auto p = common::Subprocess::Start({BinDir() + "/shammie-collector", "--data-dir",
+                                        dir_.Sub("data"), "--listen", "127.0.0.1:0", "--port-file",
+                                        port_file, "--http-listen", "127.0.0.1:0"});
     ASSERT_TRUE(p.ok()) << p.status();
     collector_.emplace(std::move(*p));
     auto port = common::WaitForFile(port_file, absl::Seconds(60));
     ASSERT_TRUE(port.ok()) << port.status();
     server_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(*port));
-    stub_ = v1::ComparisonService::NewStub(grpc::CreateChannel(server_, grpc::InsecureChannelCredentials()));
+    stub_ = v1::ComparisonService::NewStub(
+        grpc::CreateChannel(server_, grpc::InsecureChannelCredentials()));
     auto token = common::WaitForFile(dir_.Sub("data/operator.token"), absl::Seconds(5));
     ASSERT_TRUE(token.ok());
     operator_token_ = std::string(absl::StripAsciiWhitespace(*token));
@@ -115,17 +123,22 @@ TEST_F(CollectorCrashTest, EveryAcknowledgedComparisonSurvivesSigkillExactlyOnce
   }
 
   std::mt19937 rng(std::random_device{}());
-  std::map<std::string, Ack> acked;      // every ack from every round
-  std::vector<std::string> unknown;      // calls whose outcome the client never learned
+  std::map<std::string, Ack> acked;  // every ack from every round
+  std::vector<std::string> unknown;  // calls whose outcome the client never learned
   constexpr int kRounds = 4;
   for (int round = 0; round < kRounds; ++round) {
-    std::vector<std::string> argv = {BinDir() + "/collector_crash_submitter", server_, labeler.secret(),
-                                     absl::StrCat("r", round), "6"};
+    std::vector<std::string> argv = {BinDir() + "/collector_crash_submitter", server_,
+                                     labeler.secret(), absl::StrCat("r", round), "6"};
     argv.insert(argv.end(), tasks.begin(), tasks.end());
     const std::string out_path = dir_.Sub(absl::StrCat("round", round, ".txt"));
     auto submitter = common::Subprocess::Start(argv, out_path);
     ASSERT_TRUE(submitter.ok()) << submitter.status();
-    const int kill_after_ms = std::uniform_int_distribution<int>(300, 1500)(rng);
+    // Kill at a random moment once submissions are flowing (waiting for the
+    // first ack keeps a slow machine from producing empty rounds).
+    for (int i = 0; i < 3000 && ReadAll(out_path).find("ack ") == std::string::npos; ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    const int kill_after_ms = std::uniform_int_distribution<int>(0, 1200)(rng);
     absl::SleepFor(absl::Milliseconds(kill_after_ms));
     collector_->Signal(SIGKILL);
     ASSERT_EQ(*collector_->Wait(absl::Seconds(10)), 128 + SIGKILL);
@@ -145,14 +158,16 @@ TEST_F(CollectorCrashTest, EveryAcknowledgedComparisonSurvivesSigkillExactlyOnce
         unknown.push_back(f[1]);
       }
     }
-    EXPECT_GT(round_acks, 0) << "round " << round << " killed before any ack (after " << kill_after_ms << " ms)";
+    EXPECT_GT(round_acks, 0) << "round " << round << " killed before any ack (after "
+                             << kill_after_ms << " ms)";
 
     // Restart on the same data dir and check.
     StartCollector();
     std::map<std::string, v1::Comparison> stored = ExportAndCheck();
     for (const auto& [cid, ack] : acked) {
       auto it = stored.find(cid);
-      ASSERT_NE(it, stored.end()) << "acknowledged comparison " << cid << " (seq " << ack.seq << ") lost";
+      ASSERT_NE(it, stored.end()) << "acknowledged comparison " << cid << " (seq " << ack.seq
+                                  << ") lost";
       EXPECT_EQ(it->second.seq(), ack.seq) << cid;
       EXPECT_EQ(it->second.id(), ack.id) << cid;
     }
@@ -165,14 +180,17 @@ TEST_F(CollectorCrashTest, EveryAcknowledgedComparisonSurvivesSigkillExactlyOnce
       v1::Comparison c;
       ASSERT_TRUE(stub_->SubmitComparison(As(labeler.secret()).get(), req, &c).ok());
       auto it = stored.find(cid);
-      if (it != stored.end()) EXPECT_EQ(c.id(), it->second.id()) << "retry of a stored call made a new one";
+      if (it != stored.end())
+        EXPECT_EQ(c.id(), it->second.id()) << "retry of a stored call made a new one";
     }
     std::map<std::string, v1::Comparison> after_retries = ExportAndCheck();  // still no duplicates
-    std::printf("round %d: killed after %d ms; %d acked this round, %zu unknown retried; %zu acked so far, %zu stored\n",
-                round, kill_after_ms, round_acks, unknown.size(), acked.size(), after_retries.size());
+    std::printf(
+        "round %d: killed after %d ms; %d acked this round, %zu unknown retried; %zu acked so far, "
+        "%zu stored\n",
+        round, kill_after_ms, round_acks, unknown.size(), acked.size(), after_retries.size());
     unknown.clear();
-    SCOPED_TRACE(absl::StrCat("round ", round, ": ", acked.size(), " acked so far, ", after_retries.size(),
-                              " stored"));
+    SCOPED_TRACE(absl::StrCat("round ", round, ": ", acked.size(), " acked so far, ",
+                              after_retries.size(), " stored"));
     EXPECT_GE(after_retries.size(), acked.size());
   }
   collector_->Signal(SIGTERM);

@@ -81,13 +81,14 @@ class CollectorFixture : public ::testing::Test {
 
   v1::LabelingTask NewTask(const std::string& prompt, uint32_t overlap = 0) {
     v1::LabelingTask task;
-    grpc::Status s = stub_->CreateTask(As(operator_token_).get(), TaskRequest(prompt, overlap), &task);
+    grpc::Status s =
+        stub_->CreateTask(As(operator_token_).get(), TaskRequest(prompt, overlap), &task);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return task;
   }
 
-  std::vector<v1::Comparison> ExportAll(const std::string& token, uint64_t after = 0, uint64_t up_to = 0,
-                                        grpc::Status* status = nullptr) {
+  std::vector<v1::Comparison> ExportAll(const std::string& token, uint64_t after = 0,
+                                        uint64_t up_to = 0, grpc::Status* status = nullptr) {
     v1::ExportComparisonsRequest req;
     req.set_after_seq(after);
     req.set_up_to_seq(up_to);

@@ -22,8 +22,9 @@ std::string Format(const std::vector<v1::Comparison>& cs, ComparisonFormat f) {
 std::string PythonJsonDumps(const std::string& s) {
   std::string hex;
   for (unsigned char c : s) absl::StrAppend(&hex, absl::Hex(c, absl::kZeroPad2));
-  std::string cmd = "/usr/bin/python3 -c 'import json,sys; sys.stdout.write(json.dumps(bytes.fromhex(\"" +
-                    hex + "\").decode(\"utf-8\")))'";
+  std::string cmd =
+      "/usr/bin/python3 -c 'import json,sys; sys.stdout.write(json.dumps(bytes.fromhex(\"" + hex +
+      "\").decode(\"utf-8\")))'";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -34,9 +35,10 @@ std::string PythonJsonDumps(const std::string& s) {
 }
 
 TEST(ComparisonFormatsTest, JsonQuoteMatchesPythonJsonDumps) {
-  for (const std::string s : {std::string("plain"), std::string("quote \" backslash \\ slash /"),
-                              std::string("\n\r\t\b\f\x01\x1f\x7f"), std::string("caf\xC3\xA9 \xE2\x82\xAC"),
-                              std::string("emoji \xF0\x9F\x98\x80!"), std::string("nul \0 end", 9)}) {
+  for (const std::string s :
+       {std::string("plain"), std::string("quote \" backslash \\ slash /"),
+        std::string("\n\r\t\b\f\x01\x1f\x7f"), std::string("caf\xC3\xA9 \xE2\x82\xAC"),
+        std::string("emoji \xF0\x9F\x98\x80!"), std::string("nul \0 end", 9)}) {
     EXPECT_EQ(JsonQuote(s), PythonJsonDumps(s)) << s;
   }
 }
@@ -45,8 +47,10 @@ TEST(ComparisonFormatsTest, HhRlhfRoundTripIsByteIdentical) {
   const std::string file =
       "{\"chosen\": \"\\n\\nHuman: What is 2+2?\\n\\nAssistant: 4.\", "
       "\"rejected\": \"\\n\\nHuman: What is 2+2?\\n\\nAssistant: 5, I think.\"}\n"
-      "{\"chosen\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\\n\\nHuman: Say caf\\u00e9\\n\\nAssistant: caf\\u00e9 \\ud83d\\ude00\", "
-      "\"rejected\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\\n\\nHuman: Say caf\\u00e9\\n\\nAssistant: no\"}\n";
+      "{\"chosen\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\\n\\nHuman: Say "
+      "caf\\u00e9\\n\\nAssistant: caf\\u00e9 \\ud83d\\ude00\", "
+      "\"rejected\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello!\\n\\nHuman: Say "
+      "caf\\u00e9\\n\\nAssistant: no\"}\n";
   auto cs = ParseComparisons(file, ComparisonFormat::kHhRlhf);
   ASSERT_TRUE(cs.ok()) << cs.status();
   ASSERT_EQ(cs->size(), 2u);
@@ -84,18 +88,22 @@ TEST(ComparisonFormatsTest, PreferenceForBPutsBFirstOnExport) {
   c.mutable_response_b()->set_text("better");
   c.set_preference(6);
   EXPECT_EQ(FormatComparison(c, ComparisonFormat::kPairs),
-            "{\"prompt\": \"\\n\\nHuman: q\\n\\nAssistant:\", \"chosen\": \" better\", \"rejected\": \" worse\"}\n");
+            "{\"prompt\": \"\\n\\nHuman: q\\n\\nAssistant:\", \"chosen\": \" better\", "
+            "\"rejected\": \" worse\"}\n");
 }
 
 TEST(ComparisonFormatsTest, MalformedLinesAreReportedByNumberAndNothingIsReturned) {
   const std::string file =
-      "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: b\", \"rejected\": \"\\n\\nHuman: a\\n\\nAssistant: c\"}\n"
+      "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: b\", \"rejected\": \"\\n\\nHuman: "
+      "a\\n\\nAssistant: c\"}\n"
       "not json\n"
       "\n"
       "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: b\"}\n"
-      "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: b\", \"rejected\": \"\\n\\nHuman: X\\n\\nAssistant: c\"}\n"
+      "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: b\", \"rejected\": \"\\n\\nHuman: "
+      "X\\n\\nAssistant: c\"}\n"
       "{\"chosen\": \"no markers\", \"rejected\": \"\\n\\nHuman: a\\n\\nAssistant: c\"}\n"
-      "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: \", \"rejected\": \"\\n\\nHuman: a\\n\\nAssistant: c\"}\n";
+      "{\"chosen\": \"\\n\\nHuman: a\\n\\nAssistant: \", \"rejected\": \"\\n\\nHuman: "
+      "a\\n\\nAssistant: c\"}\n";
   auto cs = ParseComparisons(file, ComparisonFormat::kHhRlhf);
   ASSERT_EQ(cs.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string msg(cs.status().message());
@@ -108,14 +116,17 @@ TEST(ComparisonFormatsTest, MalformedLinesAreReportedByNumberAndNothingIsReturne
   EXPECT_THAT(msg, ::testing::Not(HasSubstr("line 1:")));
   EXPECT_THAT(msg, ::testing::Not(HasSubstr("line 3:")));
 
-  auto pairs = ParseComparisons("{\"prompt\": \"\\n\\nHuman: a\", \"chosen\": \" b\", \"rejected\": \" c\"}\n",
-                                ComparisonFormat::kPairs);
+  auto pairs = ParseComparisons(
+      "{\"prompt\": \"\\n\\nHuman: a\", \"chosen\": \" b\", \"rejected\": \" c\"}\n",
+      ComparisonFormat::kPairs);
   EXPECT_THAT(std::string(pairs.status().message()), HasSubstr("line 1: \"prompt\" must end with"));
   EXPECT_EQ(ParseComparisonFormat("csv").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ComparisonFormatsTest, InvalidUtf8IsMalformed) {
-  const std::string file = "{\"prompt\": \"\\n\\nHuman: \xC3(\\n\\nAssistant:\", \"chosen\": \" b\", \"rejected\": \" c\"}\n";
+  const std::string file =
+      "{\"prompt\": \"\\n\\nHuman: \xC3(\\n\\nAssistant:\", \"chosen\": \" b\", \"rejected\": \" "
+      "c\"}\n";
   auto cs = ParseComparisons(file, ComparisonFormat::kPairs);
   EXPECT_EQ(cs.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(cs.status().message()), HasSubstr("line 1:"));

@@ -42,10 +42,12 @@ class GroupCommitterTest : public ::testing::Test {
 TEST_F(GroupCommitterTest, FailingOpLeavesNoWritesAndOthersCommit) {
   CountingListener listener;
   GroupCommitter committer(db_.get(), &listener, {});
-  EXPECT_TRUE(committer.Run([](rocksdb::WriteBatch* b) {
-    b->Put("a", "1");
-    return absl::OkStatus();
-  }).ok());
+  EXPECT_TRUE(committer
+                  .Run([](rocksdb::WriteBatch* b) {
+                    b->Put("a", "1");
+                    return absl::OkStatus();
+                  })
+                  .ok());
   absl::Status failed = committer.Run([](rocksdb::WriteBatch* b) {
     b->Put("b", "half-written");
     return absl::InvalidArgumentError("nope");
@@ -65,10 +67,12 @@ TEST_F(GroupCommitterTest, ConcurrentWritersShareBatchesAndAllLand) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
-        if (!committer.Run([&](rocksdb::WriteBatch* b) {
-              b->Put(key, "v");
-              return absl::OkStatus();
-            }).ok()) {
+        if (!committer
+                 .Run([&](rocksdb::WriteBatch* b) {
+                   b->Put(key, "v");
+                   return absl::OkStatus();
+                 })
+                 .ok()) {
           ++errors;
         }
       }
@@ -76,7 +80,8 @@ TEST_F(GroupCommitterTest, ConcurrentWritersShareBatchesAndAllLand) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(errors, 0);
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(Get("k" + std::to_string(t) + "-" + std::to_string(kPerThread - 1)), "v");
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(Get("k" + std::to_string(t) + "-" + std::to_string(kPerThread - 1)), "v");
   // Group commit: far fewer synced batches than writes (each writer waits for
   // the fsync, so the others queue up behind it).
   EXPECT_LT(listener.commits.load(), kThreads * kPerThread / 2);

@@ -54,10 +54,13 @@ class RocksDbStoreTest : public ::testing::Test {
 
   std::vector<v1::Comparison> ExportAll(uint64_t after = 0, uint64_t up_to = 0) {
     std::vector<v1::Comparison> out;
-    EXPECT_TRUE(store_->ExportComparisons(after, up_to, [&](const v1::Comparison& c) {
-      out.push_back(c);
-      return true;
-    }).ok());
+    EXPECT_TRUE(store_
+                    ->ExportComparisons(after, up_to,
+                                        [&](const v1::Comparison& c) {
+                                          out.push_back(c);
+                                          return true;
+                                        })
+                    .ok());
     return out;
   }
 
@@ -195,15 +198,19 @@ TEST_F(RocksDbStoreTest, ExportHonoursBoundsAndReadsOneSnapshot) {
   EXPECT_EQ(mid.back().seq(), 6u);
   // Comparisons stored while an export runs are not part of it.
   size_t seen = 0;
-  ASSERT_TRUE(store_->ExportComparisons(0, 0, [&](const v1::Comparison&) {
-    if (seen++ == 0) EXPECT_TRUE(Label(t.id(), "bob").ok());
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->ExportComparisons(0, 0,
+                                      [&](const v1::Comparison&) {
+                                        if (seen++ == 0) EXPECT_TRUE(Label(t.id(), "bob").ok());
+                                        return true;
+                                      })
+                  .ok());
   EXPECT_EQ(seen, 10u);
   EXPECT_EQ(ExportAll().size(), 11u);
   // emit returning false stops early.
   seen = 0;
-  ASSERT_TRUE(store_->ExportComparisons(0, 0, [&](const v1::Comparison&) { return ++seen < 2; }).ok());
+  ASSERT_TRUE(
+      store_->ExportComparisons(0, 0, [&](const v1::Comparison&) { return ++seen < 2; }).ok());
   EXPECT_EQ(seen, 2u);
 }
 
@@ -280,8 +287,9 @@ TEST_F(RocksDbStoreTest, TokensAreStoredHashedAndRevocable) {
   store_.reset();
   std::string grep = "grep -r -q -a shm_secret " + dir_.Sub("db");
   EXPECT_NE(std::system(grep.c_str()), 0);
-  EXPECT_EQ(HashTokenSecret("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2 vector
+  EXPECT_EQ(
+      HashTokenSecret("abc"),
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2 vector
 }
 
 }  // namespace

@@ -17,8 +17,8 @@ TEST(BenchCommandTest, IngestPrintsOneJsonLine) {
   testing::TempDir dir;
   const char* bin = std::getenv("SHAMMIE_BIN_DIR");
   const std::string shammie = std::string(bin ? bin : common::ExecutableDir()) + "/shammie";
-  auto p = common::Subprocess::Start({shammie, "bench", "ingest", "--clients", "2", "--seconds", "1"},
-                                     dir.Sub("out.json"));
+  auto p = common::Subprocess::Start(
+      {shammie, "bench", "ingest", "--clients", "2", "--seconds", "1"}, dir.Sub("out.json"));
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(*p->Wait(absl::Seconds(120)), 0);
   std::ifstream in(dir.Sub("out.json"));

@@ -61,10 +61,11 @@ TEST(UpCommandTest, ServesUntilSigintThenShutsDownCleanly) {
     std::optional<common::Subprocess> up;
     const std::string address = StartUp(dir, &up);
     ASSERT_FALSE(address.empty()) << Slurp(dir.Sub("up.out"));
-    EXPECT_THAT(Slurp(dir.Sub("up.out")), ::testing::HasSubstr(dir.Sub("data") + "/operator.token"));
+    EXPECT_THAT(Slurp(dir.Sub("up.out")),
+                ::testing::HasSubstr(dir.Sub("data") + "/operator.token"));
     // The CLI talks to it.
-    auto stats = common::Subprocess::Start({BinDir() + "/shammie", "stats", "--server", address, "--token-file",
-                                            dir.Sub("data/operator.token")},
+    auto stats = common::Subprocess::Start({BinDir() + "/shammie", "stats", "--server", address,
+                                            "--token-file", dir.Sub("data/operator.token")},
                                            dir.Sub("stats.out"));
     ASSERT_TRUE(stats.ok());
     EXPECT_EQ(*stats->Wait(absl::Seconds(60)), 0);

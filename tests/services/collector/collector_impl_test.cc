@@ -28,7 +28,8 @@ class CollectorImplTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  common::ManualClock clock_{absl::FromCivil(absl::CivilSecond(2026, 11, 27, 23, 59, 0), absl::UTCTimeZone())};
+  common::ManualClock clock_{
+      absl::FromCivil(absl::CivilSecond(2026, 11, 27, 23, 59, 0), absl::UTCTimeZone())};
 };
 
 TEST_F(CollectorImplTest, UsesTheInjectedClockAndDefaultOverlap) {
@@ -71,7 +72,8 @@ TEST_F(CollectorImplTest, OperatorTokenIsMadeOnceAndRecreatedOnlyWhenNoTokenIsLe
     v1::RevokeTokenRequest revoke;
     revoke.set_name(kOperatorTokenName);
     ASSERT_TRUE(collector->RevokeToken(*op, revoke).ok());
-    EXPECT_EQ(collector->Authenticate("Bearer " + first).status().code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(collector->Authenticate("Bearer " + first).status().code(),
+              absl::StatusCode::kUnauthenticated);
   }
   auto collector = Open();  // no token left: a fresh operator token
   EXPECT_NE(OperatorSecret(), first);

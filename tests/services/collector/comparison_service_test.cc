@@ -2,6 +2,7 @@
 // roles, idempotent retries, streaming export/import, health and reflection.
 #include "services/collector/comparison_service.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
@@ -10,14 +11,13 @@
 #include <thread>
 
 #include "gmock/gmock.h"
-#include <grpcpp/generic/generic_stub.h>
 #include "tests/lib/collector_fixture.h"
 
 namespace shammie::collector {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CollectorFixture;
+using ::testing::HasSubstr;
 
 class ComparisonServiceTest : public CollectorFixture {};
 
@@ -54,7 +54,8 @@ TEST_F(ComparisonServiceTest, LabelerGetsTaskSubmitsAndTheComparisonIsExported) 
   EXPECT_GT(c.created_at().seconds(), 0);
 
   // Labeled with overlap 1: nothing more for anyone.
-  EXPECT_EQ(stub_->NextTask(As(ann).get(), v1::NextTaskRequest(), &next).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(stub_->NextTask(As(ann).get(), v1::NextTaskRequest(), &next).error_code(),
+            grpc::NOT_FOUND);
 
   auto exported = ExportAll(operator_token_);
   ASSERT_EQ(exported.size(), 1u);
@@ -93,12 +94,14 @@ TEST_F(ComparisonServiceTest, RetrySameRequestIdReturnsFirstComparisonEvenConcur
 
 TEST_F(ComparisonServiceTest, MissingOrUnknownTokenIsUnauthenticated) {
   v1::Stats stats;
-  EXPECT_EQ(stub_->GetStats(As("").get(), v1::GetStatsRequest(), &stats).error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->GetStats(As("").get(), v1::GetStatsRequest(), &stats).error_code(),
+            grpc::UNAUTHENTICATED);
   EXPECT_EQ(stub_->GetStats(As("shm_nope").get(), v1::GetStatsRequest(), &stats).error_code(),
             grpc::UNAUTHENTICATED);
   grpc::ClientContext basic;
   basic.AddMetadata("authorization", "Basic " + operator_token_);
-  EXPECT_EQ(stub_->GetStats(&basic, v1::GetStatsRequest(), &stats).error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->GetStats(&basic, v1::GetStatsRequest(), &stats).error_code(),
+            grpc::UNAUTHENTICATED);
   grpc::Status export_status;
   ExportAll("", 0, 0, &export_status);
   EXPECT_EQ(export_status.error_code(), grpc::UNAUTHENTICATED);
@@ -112,25 +115,31 @@ TEST_F(ComparisonServiceTest, RevokedTokenStopsWorkingAtOnce) {
   revoke.set_name("bob");
   v1::RevokeTokenResponse out;
   ASSERT_TRUE(stub_->RevokeToken(As(operator_token_).get(), revoke, &out).ok());
-  EXPECT_EQ(stub_->GetStats(As(bob).get(), v1::GetStatsRequest(), &stats).error_code(), grpc::UNAUTHENTICATED);
-  EXPECT_EQ(stub_->RevokeToken(As(operator_token_).get(), revoke, &out).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(stub_->GetStats(As(bob).get(), v1::GetStatsRequest(), &stats).error_code(),
+            grpc::UNAUTHENTICATED);
+  EXPECT_EQ(stub_->RevokeToken(As(operator_token_).get(), revoke, &out).error_code(),
+            grpc::NOT_FOUND);
 }
 
 TEST_F(ComparisonServiceTest, WrongRoleIsPermissionDenied) {
   const std::string ann = NewToken("ann", v1::LABELER);
   const std::string trainer = NewToken("pm-trainer", v1::SERVICE);
   v1::LabelingTask task;
-  EXPECT_EQ(stub_->CreateTask(As(ann).get(), TaskRequest("x"), &task).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->CreateTask(As(ann).get(), TaskRequest("x"), &task).error_code(),
+            grpc::PERMISSION_DENIED);
   v1::CreateTokenRequest create;
   create.set_name("mallory");
   create.set_role(v1::OPERATOR);
   v1::Token token;
-  EXPECT_EQ(stub_->CreateToken(As(ann).get(), create, &token).error_code(), grpc::PERMISSION_DENIED);
-  EXPECT_EQ(stub_->CreateToken(As(trainer).get(), create, &token).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->CreateToken(As(ann).get(), create, &token).error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->CreateToken(As(trainer).get(), create, &token).error_code(),
+            grpc::PERMISSION_DENIED);
   v1::RevokeTokenRequest revoke;
   revoke.set_name("operator");
   v1::RevokeTokenResponse revoked;
-  EXPECT_EQ(stub_->RevokeToken(As(ann).get(), revoke, &revoked).error_code(), grpc::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->RevokeToken(As(ann).get(), revoke, &revoked).error_code(),
+            grpc::PERMISSION_DENIED);
   grpc::Status export_status;
   ExportAll(ann, 0, 0, &export_status);
   EXPECT_EQ(export_status.error_code(), grpc::PERMISSION_DENIED);
@@ -177,7 +186,8 @@ TEST_F(ComparisonServiceTest, NextTaskSkipsWhatTheCallerSkippedAndHonoursOverlap
   ASSERT_TRUE(stub_->SubmitComparison(As(bob).get(), submit, &c).ok());
   // t1 wants 2 labels and has 1, but ann skipped it and bob labeled it; t2
   // wants 1 label and ann holds the lease on it.
-  EXPECT_EQ(stub_->NextTask(As(bob).get(), v1::NextTaskRequest(), &next).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(stub_->NextTask(As(bob).get(), v1::NextTaskRequest(), &next).error_code(),
+            grpc::NOT_FOUND);
   EXPECT_EQ(Stats().open_tasks(), 2u);
   // ann skips t2 too: her lease goes, and t2 is bob's.
   skip.set_task_id(t2.id());
@@ -208,7 +218,8 @@ TEST_F(ComparisonServiceTest, ConcurrentLabelersGetDifferentTasks) {
   EXPECT_EQ(again.id(), got[0]);
   // A fifth labeler finds every task reserved.
   const std::string late = NewToken("late", v1::LABELER);
-  EXPECT_EQ(stub_->NextTask(As(late).get(), v1::NextTaskRequest(), &again).error_code(), grpc::NOT_FOUND);
+  EXPECT_EQ(stub_->NextTask(As(late).get(), v1::NextTaskRequest(), &again).error_code(),
+            grpc::NOT_FOUND);
 }
 
 TEST_F(ComparisonServiceTest, ExportBoundsAndImportAllOrNothing) {
@@ -275,7 +286,8 @@ TEST_F(ComparisonServiceTest, ExportStopsWhenTheClientGoesAway) {
   {
     auto ctx = As(operator_token_);
     auto writer = stub_->ImportComparisons(ctx.get(), &summary);
-    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writer->Write(c));  // ~18 MB: more than the transport buffers
+    for (int i = 0; i < 3000; ++i)
+      ASSERT_TRUE(writer->Write(c));  // ~18 MB: more than the transport buffers
     writer->WritesDone();
     ASSERT_TRUE(writer->Finish().ok());
   }
@@ -343,8 +355,9 @@ TEST_F(ComparisonServiceTest, HealthAndReflectionAreServed) {
   // HealthCheckRequest{service: "shammie.v1.ComparisonService"} → {status: SERVING (1)}.
   const std::string service = "shammie.v1.ComparisonService";
   grpc::Status status;
-  std::string reply = RawUnary(channel_, "/grpc.health.v1.Health/Check",
-                               std::string("\x0a") + static_cast<char>(service.size()) + service, &status);
+  std::string reply =
+      RawUnary(channel_, "/grpc.health.v1.Health/Check",
+               std::string("\x0a") + static_cast<char>(service.size()) + service, &status);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(reply, std::string("\x08\x01", 2));
 
@@ -354,7 +367,8 @@ TEST_F(ComparisonServiceTest, HealthAndReflectionAreServed) {
   grpc::Slice slice(std::string("\x3a\x01*", 3));
   grpc::ByteBuffer send(&slice, 1);
   grpc::CompletionQueue cq;
-  auto call = generic.PrepareCall(&rctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = generic.PrepareCall(
+      &rctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   void* tag;
   bool ok;
   call->StartCall(reinterpret_cast<void*>(1));

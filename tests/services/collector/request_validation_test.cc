@@ -8,8 +8,8 @@
 namespace shammie::collector {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CollectorFixture;
+using ::testing::HasSubstr;
 
 class BadInputTest : public CollectorFixture {
  protected:
@@ -183,7 +183,8 @@ TEST_F(BadInputTest, BadTokenRequests) {
   EXPECT_THAT(s.error_message(), ::testing::StartsWith("role"));
   req.set_name("ann");  // taken in SetUp
   req.set_role(v1::LABELER);
-  EXPECT_EQ(stub_->CreateToken(As(operator_token_).get(), req, &token).error_code(), grpc::ALREADY_EXISTS);
+  EXPECT_EQ(stub_->CreateToken(As(operator_token_).get(), req, &token).error_code(),
+            grpc::ALREADY_EXISTS);
 }
 
 TEST_F(BadInputTest, ImportedComparisonsAreCheckedToo) {

@@ -32,7 +32,8 @@ TEST(TaskLeasesTest, LeasedSlotsAreNotOfferedToOthersUntilReleaseOrExpiry) {
   EXPECT_EQ(leases.Pick("ann", t0, FirstAccepted(tasks))->id(), "a");
   EXPECT_EQ(leases.Pick("bob", t0, FirstAccepted(tasks))->id(), "b");
   EXPECT_EQ(leases.Pick("cat", t0, FirstAccepted(tasks))->id(), "b");  // b wants two labels
-  EXPECT_EQ(leases.Pick("dan", t0, FirstAccepted(tasks)).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(leases.Pick("dan", t0, FirstAccepted(tasks)).status().code(),
+            absl::StatusCode::kNotFound);
   leases.Release("ann", "a");
   EXPECT_EQ(leases.Pick("dan", t0, FirstAccepted(tasks))->id(), "a");
   // Eleven minutes later every lease has expired.
@@ -43,8 +44,10 @@ TEST(TaskLeasesTest, ALabelerHoldsOneLeaseAndAskingAgainKeepsOrMovesIt) {
   TaskLeases leases(absl::Minutes(10));
   const absl::Time t0 = absl::FromUnixSeconds(1'000'000);
   EXPECT_EQ(leases.Pick("ann", t0, FirstAccepted({Task("a", 1)}))->id(), "a");
-  EXPECT_EQ(leases.Pick("ann", t0, FirstAccepted({Task("a", 1)}))->id(), "a");  // her own lease is no obstacle
-  EXPECT_EQ(leases.Pick("ann", t0, FirstAccepted({Task("b", 1)}))->id(), "b");  // moves to b, frees a
+  EXPECT_EQ(leases.Pick("ann", t0, FirstAccepted({Task("a", 1)}))->id(),
+            "a");  // her own lease is no obstacle
+  EXPECT_EQ(leases.Pick("ann", t0, FirstAccepted({Task("b", 1)}))->id(),
+            "b");  // moves to b, frees a
   EXPECT_EQ(leases.Pick("bob", t0, FirstAccepted({Task("a", 1)}))->id(), "a");
   // Labels already received count too.
   EXPECT_EQ(leases.Pick("cat", t0, FirstAccepted({Task("c", 2, 1)}))->id(), "c");

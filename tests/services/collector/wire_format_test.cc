@@ -27,7 +27,8 @@ TEST(WireFormatTest, NamesTheFieldWithInvalidUtf8) {
   absl::Status s = ParseRequest(Bytes(WithBadText()), &req);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "context.turns[2].text: is not valid UTF-8");
-  EXPECT_EQ(FindInvalidUtf8(v1::CreateTaskRequest::descriptor(), WithBadText(), "x"), "x.context.turns[2].text");
+  EXPECT_EQ(FindInvalidUtf8(v1::CreateTaskRequest::descriptor(), WithBadText(), "x"),
+            "x.context.turns[2].text");
 }
 
 TEST(WireFormatTest, ParsesGoodBytesAndRejectsGarbage) {
