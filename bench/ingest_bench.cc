@@ -86,7 +86,8 @@ absl::Status StartCollector(bool sync, StartedCollector* c, std::string* server,
                                    "--listen",
                                    "127.0.0.1:0",
                                    "--port-file",
-                                   c->dir + "/port"};
+                                   c->dir + "/port",
+                                   "--http-listen="};  // gRPC only
   if (!sync) argv.push_back("--no-sync");
   SHAMMIE_ASSIGN_OR_RETURN(common::Subprocess p, common::Subprocess::Start(argv));
   c->process.emplace(std::move(p));

@@ -29,6 +29,7 @@
 #include "services/cli/iteration_report.h"
 #include "services/cli/up_policy.h"
 #include "services/collector/collector_server.h"
+#include "services/collector/http_server.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/wait_for_signal.h"
 #include "services/scheduler/elo.h"
@@ -42,6 +43,7 @@ namespace {
 struct UpFlags {
   std::string data_dir;
   std::string collector_listen;
+  std::string http_listen;  // labeler page, JSON API, dashboard; "" = off
   std::string scheduler_listen;
   std::string pm_trainer, ppo_trainer;
   int iterations = 0;  // 0 = until Ctrl-C
@@ -59,6 +61,7 @@ absl::StatusOr<UpFlags> ParseUpFlags(Args& args) {
   UpFlags f;
   f.data_dir = args.Get("data-dir", ".shammie");
   f.collector_listen = args.Get("listen", kDefaultCollector);
+  f.http_listen = args.Get("http-listen", "127.0.0.1:8080");
   f.scheduler_listen = args.Get("scheduler-listen", "127.0.0.1:50054");
   f.pm_trainer = args.Get("pm-trainer");
   f.ppo_trainer = args.Get("ppo-trainer");
@@ -143,6 +146,18 @@ void RefitElo(v1::ComparisonService::Stub* stub, const std::string& token,
   }
 }
 
+// The labeler page and JSON API on the same Collector as gRPC; null when
+// --http-listen is "".
+absl::StatusOr<std::unique_ptr<collector::HttpServer>> StartHttp(collector::Collector* c,
+                                                                 const UpFlags& f,
+                                                                 bool sampler_configured) {
+  if (f.http_listen.empty()) return std::unique_ptr<collector::HttpServer>();
+  collector::HttpServerOptions options;
+  options.listen = f.http_listen;
+  options.sampler_configured = sampler_configured;
+  return collector::HttpServer::Start(c, options);
+}
+
 // SIGINT/SIGTERM (blocked by BlockStopSignals) within `timeout`?
 bool StopRequested(absl::Duration timeout) {
   sigset_t set;
@@ -161,13 +176,16 @@ int RunCollectorOnly(const UpFlags& f, const absl::Status& why) {
   co.collector.default_overlap = f.overlap;
   auto server = collector::CollectorServer::Start(co);
   if (!server.ok()) return Fail("up", server.status());
-  std::printf("shammie is up (collector only: %s)\n  collector (gRPC): %s\n  operator token:   %s/%s\n"
-              "Ctrl-C stops.\n",
-              std::string(why.message()).c_str(), (*server)->address().c_str(), f.data_dir.c_str(),
-              collector::kOperatorTokenFile);
+  auto http = StartHttp((*server)->collector(), f, /*sampler_configured=*/false);
+  if (!http.ok()) return Fail("up", http.status());
+  std::printf("shammie is up (collector only: %s)\n  collector (gRPC): %s\n", std::string(why.message()).c_str(),
+              (*server)->address().c_str());
+  if (*http) std::printf("  labeler page:     %s/\n", (*http)->url().c_str());
+  std::printf("  operator token:   %s/%s\nCtrl-C stops.\n", f.data_dir.c_str(), collector::kOperatorTokenFile);
   std::fflush(stdout);
   const int sig = collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie up: signal %d, shutting down\n", sig);
+  if (*http) (*http)->Shutdown();
   (*server)->Shutdown();
   return 0;
 }
@@ -183,7 +201,8 @@ int RunUp(const std::vector<std::string>& argv) {
         "usage: shammie up [--data-dir .shammie] [--iterations N [--exit-when-done]] [--summary-json FILE]\n"
         "                  [--period 1m] [--labelers 8] [--min-comparisons 200] [--overlap 1]\n"
         "                  [--pm-spec TEXT] [--ppo-spec TEXT] --pm-trainer ADDR --ppo-trainer ADDR\n"
-        "                  [--listen 127.0.0.1:50051] [--scheduler-listen 127.0.0.1:50054]");
+        "                  [--listen 127.0.0.1:50051] [--scheduler-listen 127.0.0.1:50054]\n"
+        "                  [--http-listen 127.0.0.1:8080 (labeler page, JSON API; \"\" = off)]");
     return 0;
   }
   auto flags = ParseUpFlags(*args);
@@ -230,6 +249,8 @@ int RunUp(const std::vector<std::string>& argv) {
   co.collector.sampler = sampler->get();
   auto collector = collector::CollectorServer::Start(co);
   if (!collector.ok()) return Fail("up", collector.status());
+  auto http = StartHttp((*collector)->collector(), f, /*sampler_configured=*/true);
+  if (!http.ok()) return Fail("up", http.status());
   std::string operator_token;
   {
     std::ifstream in(f.data_dir + "/" + collector::kOperatorTokenFile);
@@ -278,6 +299,7 @@ int RunUp(const std::vector<std::string>& argv) {
               (*collector)->address().c_str(), (*scheduler)->port(), f.data_dir.c_str(),
               collector::kOperatorTokenFile, *base_gold, scheduler::FormatPeriod(f.period).c_str(),
               f.min_comparisons);
+  if (*http) std::printf("  labeler page:     %s/\n  dashboard:        %s/dashboard\n", (*http)->url().c_str(), (*http)->url().c_str());
   std::fflush(stdout);
 
   // Progress until N iterations of this run ended (or Ctrl-C).
@@ -318,6 +340,7 @@ int RunUp(const std::vector<std::string>& argv) {
     out << SummaryJson(ours, *base_gold) << "\n";
   }
   (*scheduler)->Shutdown();
+  if (*http) (*http)->Shutdown();
   (*collector)->Shutdown();
   bool all_succeeded = !ours.empty();
   for (const auto& it : ours) all_succeeded &= it.stage() == v1::SUCCEEDED;

@@ -1,6 +1,10 @@
 // shammie-collector: the comparison collection service as a process.
 //
 //   shammie-collector --data-dir DIR --listen 127.0.0.1:50051 [--overlap N] [--no-sync]
+//                     [--http-listen 127.0.0.1:8080]
+//
+// The HTTP port serves the labeler page and the JSON API (http_server.h) on
+// the same Collector as gRPC; --http-listen "" turns it off.
 //
 // Runs until SIGINT or SIGTERM, then shuts down cleanly (calls in flight
 // finish, the database closes). Flag names may use '-' or '_'.
@@ -16,6 +20,7 @@
 #include "absl/flags/usage.h"
 #include "common/omp_env.h"
 #include "services/collector/collector_server.h"
+#include "services/collector/http_server.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/status_mapping.h"
 #include "services/collector/runtime_policy.h"
@@ -27,6 +32,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(uint32_t, overlap, 1, "Labels wanted per task when CreateTask does not say.");
 ABSL_FLAG(bool, no_sync, false,
           "Acknowledge before the WAL is synced (benchmarks only: loses data on crash).");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "Labeler page and JSON API listen address (host:port; port 0 picks one; empty: off).");
+ABSL_FLAG(double, http_requests_per_second, 20,
+          "Requests per second per token on the HTTP API before 429 (bursts of 3x; 0: no limit).");
 ABSL_FLAG(std::string, port_file, "",
           "If set, write the bound port here once serving (for tests and scripts).");
 
@@ -73,8 +82,24 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  std::unique_ptr<shammie::collector::HttpServer> http;
+  if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); !http_listen.empty()) {
+    shammie::collector::HttpServerOptions http_options;
+    http_options.listen = http_listen;
+    http_options.rate_limit.per_second = absl::GetFlag(FLAGS_http_requests_per_second);
+    http_options.rate_limit.burst = 3 * http_options.rate_limit.per_second;
+    auto started = shammie::collector::HttpServer::Start((*server)->collector(), http_options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "shammie-collector: %s\n", started.status().ToString().c_str());
+      (*server)->Shutdown();
+      return 1;
+    }
+    http = std::move(*started);
+  }
   int sig = shammie::collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie-collector: signal %d, shutting down\n", sig);
+  // HTTP first: its handlers call the Collector that the gRPC server owns.
+  if (http) http->Shutdown();
   (*server)->Shutdown();
   return 0;
 }
