@@ -8,30 +8,13 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
+#include "tests/lib/lookup_scheduler_service.h"
 #include "tests/lib/metrics_text.h"
 
 namespace shammie::metrics {
 namespace {
 
 using shammie::testing::SeriesValue;
-
-// A scheduler front end for the test: GetIteration knows "iter-0001" only;
-// CancelIteration is left unimplemented; WatchIteration streams until the
-// client cancels.
-class TestScheduler final : public v1::Scheduler::CallbackService {
-  grpc::ServerUnaryReactor* GetIteration(grpc::CallbackServerContext* ctx,
-                                         const v1::GetIterationRequest* req,
-                                         v1::Iteration* out) override {
-    auto* reactor = ctx->DefaultReactor();
-    if (req->id() == "iter-0001") {
-      out->set_id(req->id());
-      reactor->Finish(grpc::Status::OK);
-    } else {
-      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "id: no such iteration"));
-    }
-    return reactor;
-  }
-};
 
 class RpcMetricsTest : public ::testing::Test {
  protected:
@@ -63,7 +46,7 @@ class RpcMetricsTest : public ::testing::Test {
   }
 
   std::shared_ptr<MetricsRegistry> registry_;
-  TestScheduler service_;
+  shammie::testing::LookupSchedulerService service_{{"iter-0001"}};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Scheduler::Stub> stub_;
 };

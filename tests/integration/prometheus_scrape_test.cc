@@ -1,0 +1,149 @@
+// A real Prometheus server scrapes running Shammie metrics endpoints and its
+// query API returns the series with the values the traffic implies.
+//
+// Targets:
+//  - a gRPC server with the RPC interceptor, served by MetricsExposer (how
+//    the trainers and the scheduler export, on gRPC port + 1000);
+//  - one registry shared by two gRPC servers and served from a cpp-httplib
+//    server with RenderText (how `shammie up` exports every service's series
+//    on the collector's HTTP port).
+#include <thread>
+
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "services/metrics/collector_metrics.h"
+#include "services/metrics/iteration_metrics.h"
+#include "services/metrics/metrics_exposer.h"
+#include "services/metrics/rpc_metrics.h"
+#include "tests/lib/lookup_scheduler_service.h"
+#include "tests/lib/prometheus_server.h"
+
+namespace shammie::metrics {
+namespace {
+
+using shammie::testing::LookupSchedulerService;
+using shammie::testing::PrometheusServer;
+using shammie::testing::TempDir;
+
+// A gRPC server on loopback with the interceptor on `registry`.
+struct GrpcServer {
+  GrpcServer(std::shared_ptr<MetricsRegistry> registry, grpc::Service* service) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
+    f.push_back(MakeRpcMetricsInterceptorFactory(std::move(registry)));
+    builder.experimental().SetInterceptorCreators(std::move(f));
+    server = builder.BuildAndStart();
+    stub = v1::Scheduler::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                                      grpc::InsecureChannelCredentials()));
+  }
+  ~GrpcServer() { server->Shutdown(); }
+  grpc::StatusCode Get(const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::GetIterationRequest req;
+    req.set_id(id);
+    v1::Iteration out;
+    return stub->GetIteration(&ctx, req, &out).error_code();
+  }
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<v1::Scheduler::Stub> stub;
+};
+
+TEST(PrometheusScrapeTest, ExposerTargetReportsRpcCountsAndLatency) {
+  TempDir dir;
+  auto registry = MetricsRegistry::Create();
+  LookupSchedulerService service({"iter-0001", "iter-0002"});
+  GrpcServer grpc_server(registry, &service);
+  IterationMetrics iterations(registry);
+  auto exposer = MetricsExposer::Start("127.0.0.1:0", registry);
+  ASSERT_TRUE(exposer.ok()) << exposer.status();
+
+  PrometheusServer prom(dir.path(), {{"shammie-scheduler",
+                                      "127.0.0.1:" + std::to_string((*exposer)->port())}});
+  ASSERT_TRUE(prom.ready()) << prom.log();
+
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(grpc_server.Get("iter-0002"), grpc::StatusCode::OK);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(grpc_server.Get("iter-9"), grpc::StatusCode::NOT_FOUND);
+  iterations.EnterStage("iter-0002", v1::TRAIN_POLICY);
+  iterations.SetElo("policy-0001", 42, 20, 64);
+
+  EXPECT_EQ(prom.WaitFor(R"(up{job="shammie-scheduler"})", [](double v) { return v == 1; }), 1)
+      << prom.log();
+  EXPECT_EQ(prom.WaitFor(R"(shammie_grpc_server_handled_total{method="GetIteration",code="OK"})",
+                         [](double v) { return v == 20; }),
+            20);
+  EXPECT_EQ(prom.WaitFor(
+                R"(shammie_grpc_server_handled_total{method="GetIteration",code="NOT_FOUND"})",
+                [](double v) { return v == 5; }),
+            5);
+  // Loopback calls answered from memory: the median is well under a second.
+  const double p50 = prom.Scalar(
+      R"(histogram_quantile(0.5, sum by (le) (shammie_grpc_server_handling_seconds_bucket{method="GetIteration"})))");
+  EXPECT_GT(p50, 0);
+  EXPECT_LT(p50, 1.0);
+  EXPECT_EQ(prom.WaitFor(R"(shammie_iteration_stage{stage="TRAIN_POLICY"})",
+                         [](double v) { return v == 1; }),
+            1);
+  EXPECT_EQ(prom.Scalar(R"(shammie_iteration_number)"), 2);
+  EXPECT_EQ(prom.Scalar(R"(shammie_policy_elo{policy="policy-0001"})"), 42);
+
+  // More traffic shows up in the next scrapes: counters are read live.
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(grpc_server.Get("iter-0001"), grpc::StatusCode::OK);
+  EXPECT_EQ(prom.WaitFor(R"(shammie_grpc_server_handled_total{method="GetIteration",code="OK"})",
+                         [](double v) { return v == 30; }),
+            30);
+  prom.Stop();
+  EXPECT_FALSE(prom.Running());
+}
+
+// `shammie up`: two services in one process share a registry, served once
+// from an HTTP server (as the collector's cpp-httplib server does).
+TEST(PrometheusScrapeTest, OneHttpEndpointCarriesEveryServicesSeries) {
+  TempDir dir;
+  auto registry = MetricsRegistry::Create();
+  LookupSchedulerService a({"iter-0001"});
+  LookupSchedulerService b({"iter-0001"});
+  GrpcServer first(registry, &a);
+  GrpcServer second(registry, &b);
+  CollectorMetrics collector(registry);
+
+  httplib::Server http;
+  http.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(registry->RenderText(), kTextContentType);
+  });
+  const int http_port = http.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(http_port, 0);
+  std::thread http_thread([&] { http.listen_after_bind(); });
+
+  PrometheusServer prom(dir.path(),
+                        {{"shammie-up", "127.0.0.1:" + std::to_string(http_port)}});
+  ASSERT_TRUE(prom.ready()) << prom.log();
+
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(first.Get("iter-0001"), grpc::StatusCode::OK);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(second.Get("iter-0001"), grpc::StatusCode::OK);
+  collector.ComparisonStored(v1::SOURCE_SIMULATED, "sim-1");
+  collector.ComparisonStored(v1::SOURCE_SIMULATED, "sim-2");
+  collector.ComparisonStored(v1::SOURCE_HUMAN, "alice");
+
+  EXPECT_EQ(prom.WaitFor(R"(up{job="shammie-up"})", [](double v) { return v == 1; }), 1)
+      << prom.log();
+  // Both servers' calls land in the one series (same method, same registry).
+  EXPECT_EQ(prom.WaitFor(R"(sum(shammie_grpc_server_handled_total{code="OK"}))",
+                         [](double v) { return v == 7; }),
+            7);
+  EXPECT_EQ(prom.WaitFor(R"(sum by (source) (shammie_comparisons_stored_total{source="simulated"}))",
+                         [](double v) { return v == 2; }),
+            2);
+  const auto by_labeler = prom.Query(R"(shammie_comparisons_stored_total)");
+  EXPECT_EQ(by_labeler.size(), 3u) << by_labeler.dump();
+
+  prom.Stop();
+  http.stop();
+  http_thread.join();
+}
+
+}  // namespace
+}  // namespace shammie::metrics
