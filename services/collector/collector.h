@@ -14,10 +14,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/clock.h"
 #include "shammie/v1/collector.pb.h"
 
 namespace shammie::collector {
@@ -29,7 +31,9 @@ struct Caller {
 };
 
 struct CollectorOptions {
-  // RocksDB folder; created if missing. Only the collector opens it.
+  // Data folder; created if missing. Holds the RocksDB database
+  // (<data_dir>/comparisons) and operator.token. Only one collector process
+  // may open it at a time (Open returns UNAVAILABLE otherwise).
   std::string data_dir;
   // Labels wanted per task when CreateTask does not say.
   uint32_t default_overlap = 1;
@@ -40,7 +44,17 @@ struct CollectorOptions {
   // Durability: sync the WAL before acknowledging (group commit). Turning it
   // off is for benchmarks that measure the cost of durability.
   bool sync_writes = true;
+  // Time source for created_at and "today". Not owned; must outlive the
+  // collector.
+  common::Clock* clock = common::Clock::Real();
 };
+
+// Roles allowed per method (DESIGN.md "Auth"): operator may call everything;
+// labeler: NextTask, SubmitComparison, SkipTask, GetStats; service: CreateTask,
+// NextTask, SubmitComparison (recorded as SOURCE_SIMULATED), SkipTask,
+// ExportComparisons, GetStats. A caller with another role gets
+// PERMISSION_DENIED. Bad input gets INVALID_ARGUMENT naming the field (see
+// request_validation.h); nothing is stored then.
 
 class Collector {
  public:
@@ -74,6 +88,8 @@ class Collector {
       const Caller& caller, const v1::ExportComparisonsRequest& request,
       const std::function<bool(const v1::Comparison&)>& emit) = 0;
   // All-or-nothing: validates every comparison, then stores all in one batch.
+  // Imported comparisons get new ids and seqs and source SOURCE_IMPORTED;
+  // labeler defaults to the caller's name, created_at to now.
   virtual absl::StatusOr<v1::ImportSummary> ImportComparisons(
       const Caller& caller, const std::vector<v1::Comparison>& comparisons) = 0;
 };

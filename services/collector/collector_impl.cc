@@ -1,0 +1,208 @@
+// Collector: roles, validation, then the store. The order inside every
+// method is the same — role check, input check, store call, status mapping —
+// so that bad input and wrong roles never reach the store.
+#include <memory>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/collector/collector.h"
+#include "services/collector/operator_token.h"
+#include "services/collector/request_validation.h"
+#include "storage/rocksdb_store.h"
+#include "storage/token_secret.h"
+
+namespace shammie::collector {
+
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Each method's allowed roles; OPERATOR may call everything.
+enum Allowed : unsigned { kLabeler = 1, kService = 2 };
+
+absl::Status CheckRole(const Caller& caller, unsigned allowed, absl::string_view method) {
+  if (caller.role == v1::OPERATOR) return absl::OkStatus();
+  if ((caller.role == v1::LABELER && (allowed & kLabeler)) ||
+      (caller.role == v1::SERVICE && (allowed & kService))) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat("token \"", caller.name, "\" with role ",
+                                                  v1::TokenRole_Name(caller.role), " may not call ",
+                                                  method));
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+// The store says NOT_FOUND for an unknown task; to the caller that is bad
+// input in the task_id field (DESIGN.md "Bad input").
+absl::Status UnknownTaskIsBadInput(const absl::Status& s, absl::string_view task_id) {
+  if (s.code() == absl::StatusCode::kNotFound) {
+    return absl::InvalidArgumentError(absl::StrCat("task_id: unknown task \"", task_id, "\""));
+  }
+  return s;
+}
+
+class CollectorImpl : public Collector {
+ public:
+  CollectorImpl(const CollectorOptions& options, std::unique_ptr<storage::RocksDbStore> store)
+      : options_(options), store_(std::move(store)) {
+    limits_.max_turn_bytes = options.max_turn_bytes;
+    limits_.max_request_bytes = options.max_request_bytes;
+    limits_.max_turns = options.max_turns;
+  }
+
+  absl::StatusOr<Caller> Authenticate(absl::string_view authorization) override {
+    absl::string_view value = absl::StripAsciiWhitespace(authorization);
+    if (value.empty()) {
+      return absl::UnauthenticatedError("missing token: send \"authorization: Bearer <token>\"");
+    }
+    if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+      return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
+    }
+    absl::StatusOr<v1::Token> token = store_->LookupSecret(absl::StripAsciiWhitespace(value.substr(7)));
+    if (token.status().code() == absl::StatusCode::kNotFound) {
+      return absl::UnauthenticatedError("unknown or revoked token");
+    }
+    SHAMMIE_RETURN_IF_ERROR(token.status());
+    return Caller{token->name(), token->role()};
+  }
+
+  absl::StatusOr<v1::LabelingTask> CreateTask(const Caller& caller,
+                                              const v1::CreateTaskRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kService, "CreateTask"));
+    SHAMMIE_RETURN_IF_ERROR(ValidateCreateTask(request, limits_));
+    if (request.candidates_size() == 0) {
+      return absl::FailedPreconditionError("no policy is deployed; pass two candidates");
+    }
+    v1::LabelingTask task;
+    *task.mutable_context() = request.context();
+    task.mutable_response_a()->set_text(request.candidates(0));
+    task.mutable_response_b()->set_text(request.candidates(1));
+    if (request.candidate_policies_size() == 2) {
+      task.mutable_response_a()->set_policy(request.candidate_policies(0));
+      task.mutable_response_b()->set_policy(request.candidate_policies(1));
+    }
+    *task.mutable_created_at() = ToProto(options_.clock->Now());
+    task.set_labels_wanted(request.overlap() ? request.overlap() : options_.default_overlap);
+    return store_->CreateTask(std::move(task));
+  }
+
+  absl::StatusOr<v1::LabelingTask> NextTask(const Caller& caller, const v1::NextTaskRequest&) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "NextTask"));
+    return store_->NextTask(caller.name);
+  }
+
+  absl::StatusOr<v1::Comparison> SubmitComparison(const Caller& caller,
+                                                  const v1::SubmitComparisonRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "SubmitComparison"));
+    SHAMMIE_RETURN_IF_ERROR(ValidateSubmit(request, limits_));
+    if (!request.next_human_turn().empty()) {
+      // A follow-up task needs the sampler to write two new responses; it
+      // arrives with the policy issue. Refuse the whole request rather than
+      // store the label and silently drop the turn.
+      return absl::FailedPreconditionError(
+          "next_human_turn: no policy is deployed to continue the conversation; submit without it");
+    }
+    v1::Comparison c;
+    c.set_task_id(request.task_id());
+    c.set_preference(request.preference());
+    c.set_labeler(caller.name);
+    c.set_source(caller.role == v1::SERVICE ? v1::SOURCE_SIMULATED : v1::SOURCE_HUMAN);
+    *c.mutable_created_at() = ToProto(options_.clock->Now());
+    c.set_client_request_id(request.client_request_id());
+    absl::StatusOr<v1::Comparison> stored = store_->AddComparison(std::move(c));
+    if (!stored.ok()) return UnknownTaskIsBadInput(stored.status(), request.task_id());
+    return stored;
+  }
+
+  absl::Status SkipTask(const Caller& caller, const v1::SkipTaskRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "SkipTask"));
+    SHAMMIE_RETURN_IF_ERROR(ValidateSkip(request));
+    return UnknownTaskIsBadInput(store_->RecordSkip(request.task_id(), caller.name), request.task_id());
+  }
+
+  absl::StatusOr<v1::Stats> GetStats(const Caller& caller) override {
+    const std::string today = absl::FormatTime("%Y-%m-%d", options_.clock->Now(), absl::UTCTimeZone());
+    return store_->GetStats(caller.name, today);
+  }
+
+  absl::StatusOr<v1::Token> CreateToken(const Caller& caller, const v1::CreateTokenRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "CreateToken"));
+    SHAMMIE_RETURN_IF_ERROR(ValidateCreateToken(request));
+    SHAMMIE_ASSIGN_OR_RETURN(std::string secret, storage::NewTokenSecret());
+    SHAMMIE_ASSIGN_OR_RETURN(
+        v1::Token token, store_->CreateToken(request.name(), request.role(), secret, options_.clock->Now()));
+    token.set_secret(secret);
+    return token;
+  }
+
+  absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "RevokeToken"));
+    SHAMMIE_RETURN_IF_ERROR(ValidateTokenName("name", request.name()));
+    return store_->RevokeToken(request.name());
+  }
+
+  absl::Status ExportComparisons(const Caller& caller, const v1::ExportComparisonsRequest& request,
+                                 const std::function<bool(const v1::Comparison&)>& emit) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kService, "ExportComparisons"));
+    if (request.up_to_seq() != 0 && request.up_to_seq() < request.after_seq()) {
+      return absl::InvalidArgumentError("up_to_seq: must be 0 (no bound) or at least after_seq");
+    }
+    return store_->ExportComparisons(request.after_seq(), request.up_to_seq(), emit);
+  }
+
+  absl::StatusOr<v1::ImportSummary> ImportComparisons(
+      const Caller& caller, const std::vector<v1::Comparison>& comparisons) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "ImportComparisons"));
+    for (size_t i = 0; i < comparisons.size(); ++i) {
+      SHAMMIE_RETURN_IF_ERROR(ValidateImported(comparisons[i], absl::StrCat("comparisons[", i, "]"), limits_));
+    }
+    const google::protobuf::Timestamp now = ToProto(options_.clock->Now());
+    std::vector<v1::Comparison> batch;
+    batch.reserve(comparisons.size());
+    for (const v1::Comparison& in : comparisons) {
+      v1::Comparison c = in;
+      c.clear_id();
+      c.clear_seq();
+      c.clear_task_id();
+      c.set_source(v1::SOURCE_IMPORTED);
+      if (c.labeler().empty()) c.set_labeler(caller.name);
+      if (!c.has_created_at()) *c.mutable_created_at() = now;
+      batch.push_back(std::move(c));
+    }
+    SHAMMIE_ASSIGN_OR_RETURN(storage::ImportResult r, store_->ImportComparisons(std::move(batch)));
+    v1::ImportSummary summary;
+    summary.set_imported(r.imported);
+    summary.set_duplicates(r.duplicates);
+    summary.set_first_seq(r.first_seq);
+    summary.set_last_seq(r.last_seq);
+    return summary;
+  }
+
+ private:
+  const CollectorOptions options_;
+  ValidationLimits limits_;
+  std::unique_ptr<storage::RocksDbStore> store_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Collector>> Collector::Open(const CollectorOptions& options) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: must not be empty");
+  storage::RocksDbStoreOptions store_options;
+  store_options.path = absl::StrCat(options.data_dir, "/comparisons");
+  store_options.sync_writes = options.sync_writes;
+  SHAMMIE_ASSIGN_OR_RETURN(std::unique_ptr<storage::RocksDbStore> store,
+                           storage::RocksDbStore::Open(store_options));
+  SHAMMIE_RETURN_IF_ERROR(EnsureOperatorToken(store.get(), options.data_dir, options.clock->Now()));
+  return std::unique_ptr<Collector>(new CollectorImpl(options, std::move(store)));
+}
+
+}  // namespace shammie::collector

@@ -1,0 +1,119 @@
+// A real shammie-collector for browser tests: temp data dir, free ports,
+// the operator token it writes on first start, and the `shammie` CLI for
+// what a test sets up or checks (tokens, export).
+'use strict';
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const BIN = process.env.SHAMMIE_BIN_DIR ||
+  path.resolve(__dirname, '..', '..', 'build', 'bin');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class Collector {
+  static async start() {
+    const c = new Collector();
+    c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shammie-e2e-'));
+    c.grpcPort = await freePort();
+    c.httpPort = await freePort();
+    c.url = `http://127.0.0.1:${c.httpPort}`;
+    c.grpcAddr = `127.0.0.1:${c.grpcPort}`;
+    c.log = '';
+    c.proc = spawn(path.join(BIN, 'shammie-collector'), [
+      '--data-dir', c.dataDir,
+      '--listen', c.grpcAddr,
+      '--http-listen', `127.0.0.1:${c.httpPort}`,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.proc.stdout.on('data', (d) => { c.log += d; });
+    c.proc.stderr.on('data', (d) => { c.log += d; });
+    c.exited = new Promise((r) => c.proc.on('exit', r));
+    await c.waitReady();
+    c.operatorToken = fs.readFileSync(path.join(c.dataDir, 'operator.token'), 'utf8').trim();
+    return c;
+  }
+
+  async waitReady() {
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      if (this.proc.exitCode !== null) {
+        throw new Error(`shammie-collector exited ${this.proc.exitCode}:\n${this.log}`);
+      }
+      try {
+        const res = await fetch(`${this.url}/`);
+        if (res.ok && fs.existsSync(path.join(this.dataDir, 'operator.token'))) return;
+      } catch { /* not listening yet */ }
+      await sleep(100);
+    }
+    throw new Error(`shammie-collector did not start:\n${this.log}`);
+  }
+
+  // Runs the `shammie` CLI against this collector with the operator token.
+  cli(args) {
+    return execFileSync(path.join(BIN, 'shammie'), args, {
+      encoding: 'utf8',
+      env: { ...process.env, SHAMMIE_TOKEN: this.operatorToken },
+    });
+  }
+
+  // A new labeler token's secret.
+  createLabeler(name) {
+    const out = this.cli(['token', 'create', '--collector', this.grpcAddr,
+      '--token-file', path.join(this.dataDir, 'operator.token'),
+      '--name', name, '--role', 'labeler']);
+    const secret = out.trim().split('\n').pop().trim();
+    if (!secret) throw new Error(`no secret in: ${out}`);
+    return secret;
+  }
+
+  // Every stored comparison, from ExportComparisons (`shammie export`).
+  exportComparisons() {
+    const file = path.join(this.dataDir, `export-${Date.now()}.jsonl`);
+    this.cli(['export', '--collector', this.grpcAddr,
+      '--token-file', path.join(this.dataDir, 'operator.token'),
+      '--format', 'shammie', '--out', file]);
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  }
+
+  // A task through the JSON API as the operator; returns the LabelingTask.
+  async createTask(prompt, a, b) {
+    const res = await fetch(`${this.url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${this.operatorToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        context: { turns: [{ role: 'HUMAN', text: prompt }] },
+        candidates: [a, b],
+      }),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(`create task: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
+  async stop() {
+    if (this.proc.exitCode === null) {
+      this.proc.kill('SIGTERM');
+      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { Collector, freePort, sleep };

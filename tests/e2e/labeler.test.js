@@ -1,0 +1,242 @@
+// The labeler page end to end: a real shammie-collector, headless Debian
+// chromium driven by playwright-core, the keyboard alone, and the stored
+// comparisons read back through ExportComparisons (`shammie export`).
+//
+//   node --test tests/e2e/                        (ctest runs this as e2e/labeler)
+//   SHAMMIE_SCREENSHOT_DIR=docs/img node --test tests/e2e/   (refreshes the guide's pictures)
+'use strict';
+
+const { test, before, after, beforeEach, afterEach } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { Collector } = require('./collector');
+
+const SCREENSHOT_DIR = process.env.SHAMMIE_SCREENSHOT_DIR || '';
+
+let collector;
+let context;
+let profileDir;
+let pageErrors = [];
+
+async function newPage(viewport = { width: 1280, height: 800 }) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('pageerror', (err) => pageErrors.push(err));
+  return page;
+}
+
+beforeEach(async () => {
+  collector = await Collector.start();
+  // A fresh profile per test: nothing carried over between tests.
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shammie-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.SHAMMIE_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-quic'],
+  });
+});
+
+afterEach(async () => {
+  await context.close();
+  const errors = pageErrors;
+  pageErrors = [];
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  await collector.stop();
+  assert.deepEqual(errors.map(String), [], 'uncaught errors in the page');
+});
+
+// Signs in by typing the token and pressing Enter (the field has focus).
+async function signIn(page, token) {
+  await page.goto(collector.url);
+  await page.locator('#token').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'token');
+  await page.keyboard.type(token);
+  await page.keyboard.press('Enter');
+}
+
+// The first human turn of the task on screen (tasks here have one each).
+async function taskPrompt(page) {
+  await page.locator('#task').waitFor({ state: 'visible' });
+  return page.locator('#turns .turn.human .text').first().innerText();
+}
+
+// Waits until the page shows a different task than `prompt`, or "no tasks left".
+async function waitPast(page, prompt) {
+  await page.waitForFunction((p) => {
+    const empty = !document.getElementById('empty').hidden;
+    const t = document.querySelector('#turns .turn.human .text');
+    return empty || (!document.getElementById('task').hidden && t && t.textContent !== p);
+  }, prompt);
+}
+
+test('signs in, labels three tasks with the keyboard only, stores exactly those', async () => {
+  const alice = collector.createLabeler('alice');
+  const prompts = ['What is 2 + 2?', 'Name a colour of the sky.', 'Say hello in French.'];
+  const ids = {};
+  for (const [i, p] of prompts.entries()) {
+    const t = await collector.createTask(p, `first answer ${i}`, `second answer ${i}`);
+    ids[p] = t.id;
+  }
+
+  const page = await newPage();
+  await signIn(page, alice);
+  const chosen = {};
+  const keys = ['2', '7', '4'];
+  for (let i = 0; i < 3; i++) {
+    const prompt = await taskPrompt(page);
+    assert.ok(ids[prompt], `unexpected task on screen: ${prompt}`);
+    assert.equal(await page.locator('#resp-a').innerText(), `first answer ${prompts.indexOf(prompt)}`);
+    if (i === 0 && SCREENSHOT_DIR) {
+      await page.keyboard.press(keys[i]);
+      fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-1280x800.png') });
+      await page.setViewportSize({ width: 400, height: 800 });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-400x800.png') });
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    await page.keyboard.press(keys[i]);
+    assert.ok(await page.locator(`#pref-${keys[i]}`).isChecked());
+    await page.keyboard.press('Enter');
+    chosen[ids[prompt]] = Number(keys[i]);
+    await waitPast(page, prompt);
+  }
+  // All three done: the page says so, and the counter says three.
+  await page.locator('#empty').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.getElementById('today').textContent === '3');
+  if (SCREENSHOT_DIR) {
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-done-1280x800.png') });
+  }
+
+  const stored = collector.exportComparisons();
+  assert.equal(stored.length, 3, JSON.stringify(stored));
+  for (const c of stored) {
+    assert.equal(c.labeler, 'alice');
+    assert.equal(c.preference, chosen[c.task_id], `task ${c.task_id}`);
+  }
+  assert.deepEqual(new Set(stored.map((c) => c.task_id)), new Set(Object.keys(chosen)));
+});
+
+test('a wrong token shows an error and stores nothing', async () => {
+  await collector.createTask('Anything?', 'yes', 'no');
+  const page = await newPage();
+  await signIn(page, 'not-a-real-token');
+  const error = page.locator('#signin-error');
+  await error.waitFor({ state: 'visible' });
+  assert.match(await error.innerText(), /not accepted/);
+  assert.ok(await page.locator('#task').isHidden());
+  // The bad token is not kept for the next load.
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('shammie.token')), null);
+  if (SCREENSHOT_DIR) {
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-wrong-token.png') });
+  }
+  assert.equal(collector.exportComparisons().length, 0);
+});
+
+test('a submit cut by the network is retried and stored once', async () => {
+  const bob = collector.createLabeler('bob');
+  const first = await collector.createTask('Cut before sending?', 'a1', 'b1');
+  const second = await collector.createTask('Cut after storing?', 'a2', 'b2');
+  const page = await newPage();
+
+  // The first POST never reaches the collector; the second reaches it but its
+  // answer is lost on the way back. Everything after goes through.
+  const sent = [];
+  let posts = 0;
+  await page.route('**/api/v1/comparisons', async (route) => {
+    posts++;
+    sent.push(JSON.parse(route.request().postData()));
+    if (posts === 1) return route.abort('internetdisconnected');
+    if (posts === 3) {
+      await route.fetch();  // stored by the collector…
+      return route.abort('connectionreset');  // …but the page never hears back
+    }
+    return route.continue();
+  });
+
+  await signIn(page, bob);
+  const p1 = await taskPrompt(page);
+  assert.equal(p1, 'Cut before sending?');
+  await page.keyboard.press('6');
+  await page.keyboard.press('Enter');
+  await page.locator('#notice', { hasText: 'Network failure' }).waitFor();
+  await waitPast(page, p1);
+  const p2 = await taskPrompt(page);
+  assert.equal(p2, 'Cut after storing?');
+  await page.keyboard.press('3');
+  await page.keyboard.press('Enter');
+  await page.locator('#empty').waitFor({ state: 'visible' });
+
+  // Each retry re-sent the same client_request_id.
+  assert.equal(sent.length, 4);
+  assert.equal(sent[0].client_request_id, sent[1].client_request_id);
+  assert.equal(sent[2].client_request_id, sent[3].client_request_id);
+  assert.notEqual(sent[0].client_request_id, sent[2].client_request_id);
+
+  const stored = collector.exportComparisons();
+  assert.equal(stored.length, 2, JSON.stringify(stored));
+  const byTask = Object.fromEntries(stored.map((c) => [c.task_id, c.preference]));
+  assert.deepEqual(byTask, { [first.id]: 6, [second.id]: 3 });
+  await page.waitForFunction(() => document.getElementById('today').textContent === '2');
+});
+
+test('a reload keeps the place, the choice and a pending submit', async () => {
+  const carol = collector.createLabeler('carol');
+  const first = await collector.createTask('Reload me?', 'x', 'y');
+  await collector.createTask('And then me?', 'z', 'w');
+  const page = await newPage();
+  await signIn(page, carol);
+  assert.equal(await taskPrompt(page), 'Reload me?');
+  await page.keyboard.press('8');
+
+  // Reloading keeps the token, the task and the choice.
+  await page.reload();
+  assert.equal(await taskPrompt(page), 'Reload me?');
+  assert.ok(await page.locator('#pref-8').isChecked());
+
+  // A submit the network drops, then a reload before the retry: the reloaded
+  // page sends the same request again, and it is stored once.
+  let dropped = null;
+  await page.route('**/api/v1/comparisons', (route) => {
+    dropped = JSON.parse(route.request().postData());
+    return route.abort('internetdisconnected');
+  });
+  await page.keyboard.press('Enter');
+  await page.locator('#notice', { hasText: 'Network failure' }).waitFor();
+  await page.unroute('**/api/v1/comparisons');
+  const resent = [];
+  await page.route('**/api/v1/comparisons', (route) => {
+    resent.push(JSON.parse(route.request().postData()));
+    return route.continue();
+  });
+  await page.reload();
+  assert.equal(await taskPrompt(page), 'And then me?');
+  assert.ok(dropped);
+  // (Usually one resend from the reloaded page; the old page's timer may
+  // also have fired before the reload. Either way: the same request.)
+  assert.ok(resent.length >= 1);
+  for (const r of resent) {
+    assert.equal(r.client_request_id, dropped.client_request_id);
+    assert.equal(r.preference, 8);
+  }
+
+  const stored = collector.exportComparisons();
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0].task_id, first.id);
+  assert.equal(stored[0].preference, 8);
+});
+
+test('S skips a task as unsure without storing a comparison', async () => {
+  const dave = collector.createLabeler('dave');
+  await collector.createTask('Too hard?', 'p', 'q');
+  const page = await newPage({ width: 400, height: 800 });
+  await signIn(page, dave);
+  assert.equal(await taskPrompt(page), 'Too hard?');
+  await page.keyboard.press('s');
+  await page.locator('#empty').waitFor({ state: 'visible' });
+  assert.equal(collector.exportComparisons().length, 0);
+});
