@@ -1,16 +1,30 @@
 // A real shammie-collector for browser tests: temp data dir, free ports,
-// the operator token it writes on first start, and the `shammie` CLI for
-// what a test sets up or checks (tokens, export).
+// the operator token it writes on first start, and its gRPC API
+// (shammie.v1.ComparisonService, from proto/ via grpc-js) for what a test sets
+// up or checks: CreateToken, ExportComparisons.
 'use strict';
 
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
-const BIN = process.env.SHAMMIE_BIN_DIR ||
-  path.resolve(__dirname, '..', '..', 'build', 'bin');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const SOURCE = process.env.SHAMMIE_SOURCE_DIR || path.resolve(__dirname, '..', '..');
+const BIN = process.env.SHAMMIE_BIN_DIR || path.join(SOURCE, 'build', 'bin');
+
+// The ComparisonService client class, from the same .proto files the
+// collector is built from.
+function comparisonService() {
+  const def = protoLoader.loadSync('shammie/v1/collector.proto', {
+    includeDirs: [path.join(SOURCE, 'proto')],
+    keepCase: true, longs: String, enums: String, defaults: true, oneofs: true,
+  });
+  return grpc.loadPackageDefinition(def).shammie.v1.ComparisonService;
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -63,31 +77,38 @@ class Collector {
     throw new Error(`shammie-collector did not start:\n${this.log}`);
   }
 
-  // Runs the `shammie` CLI against this collector with the operator token.
-  cli(args) {
-    return execFileSync(path.join(BIN, 'shammie'), args, {
-      encoding: 'utf8',
-      env: { ...process.env, SHAMMIE_TOKEN: this.operatorToken },
+  client() {
+    if (!this.grpcClient) {
+      const Service = comparisonService();
+      this.grpcClient = new Service(this.grpcAddr, grpc.credentials.createInsecure());
+    }
+    return this.grpcClient;
+  }
+
+  metadata() {
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${this.operatorToken}`);
+    return md;
+  }
+
+  // A new labeler token's secret (CreateToken as the operator).
+  createLabeler(name) {
+    return new Promise((resolve, reject) => {
+      this.client().CreateToken({ name, role: 'LABELER' }, this.metadata(), (err, token) => {
+        if (err) reject(err); else resolve(token.secret);
+      });
     });
   }
 
-  // A new labeler token's secret.
-  createLabeler(name) {
-    const out = this.cli(['token', 'create', '--collector', this.grpcAddr,
-      '--token-file', path.join(this.dataDir, 'operator.token'),
-      '--name', name, '--role', 'labeler']);
-    const secret = out.trim().split('\n').pop().trim();
-    if (!secret) throw new Error(`no secret in: ${out}`);
-    return secret;
-  }
-
-  // Every stored comparison, from ExportComparisons (`shammie export`).
+  // Every stored comparison, in seq order (ExportComparisons as the operator).
   exportComparisons() {
-    const file = path.join(this.dataDir, `export-${Date.now()}.jsonl`);
-    this.cli(['export', '--collector', this.grpcAddr,
-      '--token-file', path.join(this.dataDir, 'operator.token'),
-      '--format', 'shammie', '--out', file]);
-    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return new Promise((resolve, reject) => {
+      const out = [];
+      const call = this.client().ExportComparisons({}, this.metadata());
+      call.on('data', (c) => out.push(c));
+      call.on('error', reject);
+      call.on('end', () => resolve(out));
+    });
   }
 
   // A task through the JSON API as the operator; returns the LabelingTask.
@@ -106,6 +127,7 @@ class Collector {
   }
 
   async stop() {
+    if (this.grpcClient) this.grpcClient.close();
     if (this.proc.exitCode === null) {
       this.proc.kill('SIGTERM');
       const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10000);

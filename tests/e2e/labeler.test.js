@@ -1,6 +1,6 @@
 // The labeler page end to end: a real shammie-collector, headless Debian
 // chromium driven by playwright-core, the keyboard alone, and the stored
-// comparisons read back through ExportComparisons (`shammie export`).
+// comparisons read back through the collector's gRPC ExportComparisons.
 //
 //   node --test tests/e2e/                        (ctest runs this as e2e/labeler)
 //   SHAMMIE_SCREENSHOT_DIR=docs/img node --test tests/e2e/   (refreshes the guide's pictures)
@@ -15,6 +15,7 @@ const { chromium } = require('playwright-core');
 const { Collector } = require('./collector');
 
 const SCREENSHOT_DIR = process.env.SHAMMIE_SCREENSHOT_DIR || '';
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let collector;
 let context;
@@ -75,7 +76,7 @@ async function waitPast(page, prompt) {
 }
 
 test('signs in, labels three tasks with the keyboard only, stores exactly those', async () => {
-  const alice = collector.createLabeler('alice');
+  const alice = await collector.createLabeler('alice');
   const prompts = ['What is 2 + 2?', 'Name a colour of the sky.', 'Say hello in French.'];
   const ids = {};
   for (const [i, p] of prompts.entries()) {
@@ -85,6 +86,9 @@ test('signs in, labels three tasks with the keyboard only, stores exactly those'
 
   const page = await newPage();
   await signIn(page, alice);
+  await page.locator('#task').waitFor({ state: 'visible' });
+  // No sampler is configured, so there is no "continue the conversation" box.
+  assert.ok(await page.locator('#continue').isHidden());
   const chosen = {};
   const keys = ['2', '7', '4'];
   for (let i = 0; i < 3; i++) {
@@ -112,7 +116,7 @@ test('signs in, labels three tasks with the keyboard only, stores exactly those'
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-done-1280x800.png') });
   }
 
-  const stored = collector.exportComparisons();
+  const stored = await collector.exportComparisons();
   assert.equal(stored.length, 3, JSON.stringify(stored));
   for (const c of stored) {
     assert.equal(c.labeler, 'alice');
@@ -134,11 +138,11 @@ test('a wrong token shows an error and stores nothing', async () => {
   if (SCREENSHOT_DIR) {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'labeler-wrong-token.png') });
   }
-  assert.equal(collector.exportComparisons().length, 0);
+  assert.equal((await collector.exportComparisons()).length, 0);
 });
 
 test('a submit cut by the network is retried and stored once', async () => {
-  const bob = collector.createLabeler('bob');
+  const bob = await collector.createLabeler('bob');
   const first = await collector.createTask('Cut before sending?', 'a1', 'b1');
   const second = await collector.createTask('Cut after storing?', 'a2', 'b2');
   const page = await newPage();
@@ -177,7 +181,7 @@ test('a submit cut by the network is retried and stored once', async () => {
   assert.equal(sent[2].client_request_id, sent[3].client_request_id);
   assert.notEqual(sent[0].client_request_id, sent[2].client_request_id);
 
-  const stored = collector.exportComparisons();
+  const stored = await collector.exportComparisons();
   assert.equal(stored.length, 2, JSON.stringify(stored));
   const byTask = Object.fromEntries(stored.map((c) => [c.task_id, c.preference]));
   assert.deepEqual(byTask, { [first.id]: 6, [second.id]: 3 });
@@ -185,7 +189,7 @@ test('a submit cut by the network is retried and stored once', async () => {
 });
 
 test('a reload keeps the place, the choice and a pending submit', async () => {
-  const carol = collector.createLabeler('carol');
+  const carol = await collector.createLabeler('carol');
   const first = await collector.createTask('Reload me?', 'x', 'y');
   await collector.createTask('And then me?', 'z', 'w');
   const page = await newPage();
@@ -224,19 +228,57 @@ test('a reload keeps the place, the choice and a pending submit', async () => {
     assert.equal(r.preference, 8);
   }
 
-  const stored = collector.exportComparisons();
+  const stored = await collector.exportComparisons();
   assert.equal(stored.length, 1);
   assert.equal(stored[0].task_id, first.id);
   assert.equal(stored[0].preference, 8);
 });
 
 test('S skips a task as unsure without storing a comparison', async () => {
-  const dave = collector.createLabeler('dave');
+  const dave = await collector.createLabeler('dave');
   await collector.createTask('Too hard?', 'p', 'q');
   const page = await newPage({ width: 400, height: 800 });
   await signIn(page, dave);
   assert.equal(await taskPrompt(page), 'Too hard?');
   await page.keyboard.press('s');
   await page.locator('#empty').waitFor({ state: 'visible' });
-  assert.equal(collector.exportComparisons().length, 0);
+  assert.equal((await collector.exportComparisons()).length, 0);
+});
+
+// axe-core's WCAG 2.1 A and AA rules (contrast, labels, names, landmarks…).
+async function axeViolations(page) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const result = await axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+    });
+    return result.violations.map((v) =>
+      `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
+
+test('the page passes WCAG 2.1 AA checks signed out, on a task and with an error', async () => {
+  const erin = await collector.createLabeler('erin');
+  await collector.createTask('Is this readable?', 'Yes, it is.', 'No.');
+  const page = await newPage();
+  await signIn(page, 'wrong');
+  await page.locator('#signin-error').waitFor({ state: 'visible' });
+  assert.deepEqual(await axeViolations(page), [], 'sign-in with an error');
+  await page.keyboard.type(erin);
+  await page.keyboard.press('Enter');
+  await taskPrompt(page);
+  await page.keyboard.press('5');
+  assert.deepEqual(await axeViolations(page), [], 'task, wide');
+  await page.setViewportSize({ width: 400, height: 800 });
+  assert.deepEqual(await axeViolations(page), [], 'task, narrow');
+  // Keyboard focus is visible: the focused control draws an outline.
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => {
+    const el = document.activeElement;
+    // The scale's radios are drawn by their labels, which carry the outline.
+    const drawn = el.type === 'radio' ? document.querySelector(`label[for="${el.id}"]`) : el;
+    return { id: el.id, style: getComputedStyle(drawn).outlineStyle };
+  });
+  assert.equal(outline.id, 'pref-5');
+  assert.equal(outline.style, 'solid');
 });

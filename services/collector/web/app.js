@@ -218,27 +218,27 @@
     return next();
   }
 
-  async function next() {
+  async function next({ keepNotice = false } = {}) {
     clearTimeout(emptyTimer);
     setBusy(true);
     try {
       const task = await api('POST', '/api/v1/tasks:next', {});
       store.set(KEY.task, JSON.stringify(task));
       store.del(KEY.choice, KEY.draft);
-      notice('');
+      if (!keepNotice) notice('');
       renderTask(task);
       $('task-title').focus();
     } catch (err) {
       if (err.status === 404) {
         store.del(KEY.task, KEY.choice, KEY.draft);
-        notice('');
+        if (!keepNotice) notice('');
         show('empty');
         $('empty-title').focus();
-        emptyTimer = setTimeout(next, EMPTY_POLL_MS);
+        emptyTimer = setTimeout(() => next(), EMPTY_POLL_MS);
       } else if (retryable(err)) {
         notice('Cannot reach the collector (network failure) to get the next task. Retrying…',
           'error');
-        retryTimer = setTimeout(next, 3000);
+        retryTimer = setTimeout(() => next(), 3000);
       } else {
         failed(err, 'get a task');
       }
@@ -295,10 +295,12 @@
       }
       setBusy(false);
       if (err.status === 401) return failed(err, 'submit');  // pending kept for after sign-in
-      // The server refused it for good (e.g. the task is gone): drop it.
+      // Refused for good: sending it again would not help.
       store.del(KEY.pending);
       failed(err, pending.kind === 'submit' ? 'save this answer' : 'skip this task');
-      if (err.status === 400 || err.status === 404 || err.status === 409) next();
+      // A task that is gone makes way for the next one; otherwise the task
+      // stays on screen so the labeler can fix what the message names.
+      if (err.status === 404) next({ keepNotice: true });
       return;
     }
     store.del(KEY.pending, KEY.task, KEY.choice, KEY.draft);
@@ -339,7 +341,7 @@
     document.addEventListener('keydown', onKey);
     $('label-form').addEventListener('submit', (e) => { e.preventDefault(); submit(); });
     $('skip').addEventListener('click', skip);
-    $('check-again').addEventListener('click', next);
+    $('check-again').addEventListener('click', () => next());
     $('next-turn').addEventListener('input', () => store.set(KEY.draft, $('next-turn').value));
     $('sign-out').addEventListener('click', () => {
       store.del(KEY.task, KEY.choice, KEY.draft, KEY.pending);
