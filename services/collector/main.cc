@@ -1,6 +1,10 @@
 // shammie-collector: the comparison collection service as a process.
 //
 //   shammie-collector --data-dir DIR --listen 127.0.0.1:50051 [--overlap N] [--no-sync]
+//                     [--http-listen 127.0.0.1:8080] [--artifact-dir DIR]
+//
+// The HTTP port serves the labeler page, the JSON API, the dashboard and
+// /metrics (docs/metrics.md).
 //
 // Runs until SIGINT or SIGTERM, then shuts down cleanly (calls in flight
 // finish, the database closes). Flag names may use '-' or '_'.
@@ -14,6 +18,9 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "services/collector/collector_server.h"
+#include "services/collector/http_server.h"
+#include "services/dashboard/iteration_history.h"
+#include "services/metrics/metrics_registry.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/status_mapping.h"
 #include "services/collector/wait_for_signal.h"
@@ -22,6 +29,12 @@ ABSL_FLAG(std::string, data_dir, "", "Data folder (RocksDB, operator.token); cre
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address (host:port; port 0 picks one).");
 ABSL_FLAG(uint32_t, overlap, 1, "Labels wanted per task when CreateTask does not say.");
 ABSL_FLAG(bool, no_sync, false, "Acknowledge before the WAL is synced (benchmarks only: loses data on crash).");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "HTTP listen address for the labeler page, JSON API, dashboard and /metrics "
+          "(empty: no HTTP).");
+ABSL_FLAG(std::string, artifact_dir, "",
+          "Artifact folder shared with the scheduler; the dashboard reads iteration history "
+          "from <dir>/history (empty: no history).");
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving (for tests and scripts).");
 
 int main(int argc, char** argv) {
@@ -40,10 +53,33 @@ int main(int argc, char** argv) {
   options.collector.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.collector.default_overlap = absl::GetFlag(FLAGS_overlap);
   options.collector.sync_writes = !absl::GetFlag(FLAGS_no_sync);
+  options.metrics = shammie::metrics::MetricsRegistry::Create();
   auto server = shammie::collector::CollectorServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "shammie-collector: %s\n", server.status().ToString().c_str());
     return 1;
+  }
+  std::unique_ptr<shammie::dashboard::IterationHistory> history;
+  if (const std::string dir = absl::GetFlag(FLAGS_artifact_dir); !dir.empty()) {
+    auto opened = shammie::dashboard::IterationHistory::Open(dir);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "shammie-collector: --artifact-dir: %s\n", opened.status().ToString().c_str());
+      return 1;
+    }
+    history = *std::move(opened);
+  }
+  std::unique_ptr<shammie::collector::HttpServer> http;
+  if (const std::string listen = absl::GetFlag(FLAGS_http_listen); !listen.empty()) {
+    shammie::collector::HttpServerOptions http_options;
+    http_options.listen = listen;
+    http_options.history = history.get();
+    http_options.metrics = options.metrics;
+    auto started = shammie::collector::HttpServer::Start((*server)->collector(), http_options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "shammie-collector: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
+    http = *std::move(started);
   }
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     absl::Status st = shammie::collector::WriteFileAtomically(port_file, std::to_string((*server)->port()), 0644);
@@ -54,6 +90,7 @@ int main(int argc, char** argv) {
   }
   int sig = shammie::collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie-collector: signal %d, shutting down\n", sig);
+  if (http) http->Shutdown();
   (*server)->Shutdown();
   return 0;
 }

@@ -141,7 +141,11 @@ absl::StatusOr<v1::IterationRecord> IterationHistory::Get(absl::string_view iter
   if (!IsValidIterationId(iteration_id)) {
     return absl::NotFoundError(absl::StrCat("iteration ", iteration_id, ": no such record"));
   }
-  return ReadFile(PathFor(iteration_id));
+  auto record = ReadFile(PathFor(iteration_id));
+  if (absl::IsNotFound(record.status())) {
+    return absl::NotFoundError(absl::StrCat("iteration ", iteration_id, ": no such record"));
+  }
+  return record;
 }
 
 absl::StatusOr<std::vector<v1::IterationRecord>> IterationHistory::List() const {

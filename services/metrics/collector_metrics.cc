@@ -41,9 +41,10 @@ CollectorMetrics::CollectorMetrics(std::shared_ptr<MetricsRegistry> registry)
       tasks_skipped_(SingleCounter(registry_->prom(), "shammie_tasks_skipped_total",
                                    "Labeling tasks skipped as unsure.")) {}
 
-void CollectorMetrics::ComparisonStored(v1::Source source, absl::string_view labeler) {
+void CollectorMetrics::ComparisonStored(v1::Source source, absl::string_view labeler,
+                                        uint64_t count) {
   stored_.Add({{"source", std::string(SourceLabel(source))}, {"labeler", std::string(labeler)}})
-      .Increment();
+      .Increment(static_cast<double>(count));
 }
 
 void CollectorMetrics::SetStoreSize(uint64_t comparisons, uint64_t open_tasks) {

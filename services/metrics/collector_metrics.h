@@ -31,8 +31,9 @@ class CollectorMetrics {
  public:
   explicit CollectorMetrics(std::shared_ptr<MetricsRegistry> registry);
 
-  // A comparison became durable (SubmitComparison, or each imported one).
-  void ComparisonStored(v1::Source source, absl::string_view labeler);
+  // `count` comparisons became durable (SubmitComparison: 1; an import: the
+  // batch).
+  void ComparisonStored(v1::Source source, absl::string_view labeler, uint64_t count = 1);
   // Store totals, e.g. from Stats after a write or at startup.
   void SetStoreSize(uint64_t comparisons, uint64_t open_tasks);
   void TaskCreated() { tasks_created_.Increment(); }
