@@ -3,9 +3,10 @@
 //   shammie-collector --data-dir DIR --listen 127.0.0.1:50051 [--overlap N] [--no-sync]
 //                     [--http-listen 127.0.0.1:8080] [--artifact-dir DIR]
 //
-// The HTTP port serves the labeler page, the JSON API, the dashboard and
-// /metrics (docs/metrics.md).
-//
+// The HTTP port serves the labeler page and the JSON API (http_server.h) on
+// the same Collector as gRPC, the dashboard (iteration history from
+// --artifact-dir) and /metrics (docs/metrics.md); --http-listen "" turns it
+// off.
 // Runs until SIGINT or SIGTERM, then shuts down cleanly (calls in flight
 // finish, the database closes). Flag names may use '-' or '_'.
 #include <csignal>
@@ -30,8 +31,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address (host:por
 ABSL_FLAG(uint32_t, overlap, 1, "Labels wanted per task when CreateTask does not say.");
 ABSL_FLAG(bool, no_sync, false, "Acknowledge before the WAL is synced (benchmarks only: loses data on crash).");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
-          "HTTP listen address for the labeler page, JSON API, dashboard and /metrics "
-          "(empty: no HTTP).");
+          "Labeler page and JSON API listen address (host:port; port 0 picks one; empty: off).");
+ABSL_FLAG(double, http_requests_per_second, 20,
+          "Requests per second per token on the HTTP API before 429 (bursts of 3x; 0: no limit).");
 ABSL_FLAG(std::string, artifact_dir, "",
           "Artifact folder shared with the scheduler; the dashboard reads iteration history "
           "from <dir>/history (empty: no history).");
@@ -59,28 +61,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "shammie-collector: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  std::unique_ptr<shammie::dashboard::IterationHistory> history;
-  if (const std::string dir = absl::GetFlag(FLAGS_artifact_dir); !dir.empty()) {
-    auto opened = shammie::dashboard::IterationHistory::Open(dir);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "shammie-collector: --artifact-dir: %s\n", opened.status().ToString().c_str());
-      return 1;
-    }
-    history = *std::move(opened);
-  }
-  std::unique_ptr<shammie::collector::HttpServer> http;
-  if (const std::string listen = absl::GetFlag(FLAGS_http_listen); !listen.empty()) {
-    shammie::collector::HttpServerOptions http_options;
-    http_options.listen = listen;
-    http_options.history = history.get();
-    http_options.metrics = options.metrics;
-    auto started = shammie::collector::HttpServer::Start((*server)->collector(), http_options);
-    if (!started.ok()) {
-      std::fprintf(stderr, "shammie-collector: %s\n", started.status().ToString().c_str());
-      return 1;
-    }
-    http = *std::move(started);
-  }
   if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
     absl::Status st = shammie::collector::WriteFileAtomically(port_file, std::to_string((*server)->port()), 0644);
     if (!st.ok()) {
@@ -88,8 +68,35 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  std::unique_ptr<shammie::dashboard::IterationHistory> history;
+  if (const std::string dir = absl::GetFlag(FLAGS_artifact_dir); !dir.empty()) {
+    auto opened = shammie::dashboard::IterationHistory::Open(dir);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "shammie-collector: --artifact-dir: %s\n", opened.status().ToString().c_str());
+      (*server)->Shutdown();
+      return 1;
+    }
+    history = *std::move(opened);
+  }
+  std::unique_ptr<shammie::collector::HttpServer> http;
+  if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); !http_listen.empty()) {
+    shammie::collector::HttpServerOptions http_options;
+    http_options.listen = http_listen;
+    http_options.rate_limit.per_second = absl::GetFlag(FLAGS_http_requests_per_second);
+    http_options.rate_limit.burst = 3 * http_options.rate_limit.per_second;
+    http_options.history = history.get();
+    http_options.metrics = options.metrics;
+    auto started = shammie::collector::HttpServer::Start((*server)->collector(), http_options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "shammie-collector: %s\n", started.status().ToString().c_str());
+      (*server)->Shutdown();
+      return 1;
+    }
+    http = std::move(*started);
+  }
   int sig = shammie::collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie-collector: signal %d, shutting down\n", sig);
+  // HTTP first: its handlers call the Collector that the gRPC server owns.
   if (http) http->Shutdown();
   (*server)->Shutdown();
   return 0;

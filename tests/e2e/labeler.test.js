@@ -77,12 +77,23 @@ async function waitPast(page, prompt) {
 
 test('signs in, labels three tasks with the keyboard only, stores exactly those', async () => {
   const alice = await collector.createLabeler('alice');
-  const prompts = ['What is 2 + 2?', 'Name a colour of the sky.', 'Say hello in French.'];
+  // Realistic tasks: the screenshots of this test illustrate docs/labelers.md.
+  const tasks = [
+    ['At what temperature does water boil at the top of Mount Everest?',
+      'About 70 °C (158 °F). At 8,849 m the air pressure is roughly a third of that at sea ' +
+      'level, and water boils when its vapour pressure reaches the surrounding pressure.',
+      '100 °C, like everywhere else.'],
+    ['How do I undo my last git commit but keep the changes?',
+      'Delete the .git folder and clone the repository again.',
+      'Run `git reset --soft HEAD~1`. The commit is undone and its changes stay staged; ' +
+      'use `git reset HEAD~1` instead to keep them unstaged.'],
+    ['Write a haiku about rain on a tin roof.',
+      'Tin roof drums softly\nsilver threads stitch night to dawn\nthe kettle answers',
+      'Rain falls on the roof. It makes a sound on the roof. The end.'],
+  ];
+  const prompts = tasks.map((t) => t[0]);
   const ids = {};
-  for (const [i, p] of prompts.entries()) {
-    const t = await collector.createTask(p, `first answer ${i}`, `second answer ${i}`);
-    ids[p] = t.id;
-  }
+  for (const [p, a, b] of tasks) ids[p] = (await collector.createTask(p, a, b)).id;
 
   const page = await newPage();
   await signIn(page, alice);
@@ -94,7 +105,7 @@ test('signs in, labels three tasks with the keyboard only, stores exactly those'
   for (let i = 0; i < 3; i++) {
     const prompt = await taskPrompt(page);
     assert.ok(ids[prompt], `unexpected task on screen: ${prompt}`);
-    assert.equal(await page.locator('#resp-a').innerText(), `first answer ${prompts.indexOf(prompt)}`);
+    assert.equal(await page.locator('#resp-a').innerText(), tasks[prompts.indexOf(prompt)][1]);
     if (i === 0 && SCREENSHOT_DIR) {
       await page.keyboard.press(keys[i]);
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
