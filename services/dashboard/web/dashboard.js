@@ -106,9 +106,13 @@
     }, data, 'No PPO steps yet: the curve appears when an iteration trains the policy.');
   }
 
-  // Train-PM, test-PM and gold reward by step, for the newest run with a curve.
+  // Train-PM, test-PM and gold reward by step, for the newest finished run
+  // (whole curves show over-optimization; the live card follows the running
+  // one), or the running one when none has finished.
   function drawTrainTest(records) {
-    const rec = [...records].reverse().find((r) => r.ppo && (r.ppo.steps || []).length);
+    const withCurve = records.filter((r) => r.ppo && (r.ppo.steps || []).length);
+    const rec = [...withCurve].reverse().find((r) => r.iteration.stage === 'SUCCEEDED') ||
+      withCurve[withCurve.length - 1];
     $('train-test-iter').textContent = rec ? `· ${rec.iteration.id}` : '';
     const steps = rec ? rec.ppo.steps : [];
     const data = [steps.map((s) => num(s.step)), steps.map((s) => num(s.reward)),
@@ -171,7 +175,7 @@
         { label: '95% low', stroke: '#c5b3e6', width: 1 },
         { label: '95% high', stroke: '#c5b3e6', width: 1 }],
       bands: [{ series: [3, 2], fill: 'rgba(156, 54, 181, 0.12)' }],
-      axes: [categoryAxis('policy snapshot', names), axis('Elo')],
+      axes: [categoryAxis('policy snapshot', names.map((p) => p.replace(/^policy-/, '#'))), axis('Elo')],
     }, data, 'No Elo table yet.');
   }
 
@@ -180,9 +184,9 @@
   function drawLabeling(stats) {
     const days = Object.keys(stats.by_day || {}).sort();
     draw('per-day', {
-      scales: { x: { time: true, range: (u, lo, hi) => [lo - 43200, hi + 43200] } },
       series: [{ label: 'day' },
         { label: 'comparisons', stroke: COLORS[0], fill: 'rgba(36, 99, 235, 0.35)', paths: bars(), points: { show: false } }],
+      scales: { x: { time: true, range: (u, lo, hi) => [lo - 43200, hi + 43200] }, y: { range: (u, lo, hi) => [0, hi * 1.1] } },
       axes: [axis('day (UTC)', { values: (u, s) => s.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) }),
         axis('comparisons')],
     }, [days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), days.map((d) => num(stats.by_day[d]))],
@@ -191,7 +195,7 @@
     const labelers = Object.entries(stats.by_labeler || {}).map(([k, v]) => [k, num(v)])
       .sort((a, b) => b[1] - a[1]).slice(0, 20);
     draw('per-labeler', {
-      scales: { x: { time: false, range: [-0.5, Math.max(0.5, labelers.length - 0.5)] } },
+      scales: { x: { time: false, range: [-0.5, Math.max(0.5, labelers.length - 0.5)] }, y: { range: (u, lo, hi) => [0, hi * 1.1] } },
       series: [{ label: 'labeler' },
         { label: 'comparisons', stroke: COLORS[2], fill: 'rgba(26, 127, 75, 0.35)', paths: bars(), points: { show: false } }],
       axes: [categoryAxis('labeler', labelers.map((l) => l[0])), axis('comparisons')],
@@ -264,7 +268,7 @@
   function drawSummary(records, stats) {
     $('sum-iterations').textContent = String(records.length);
     $('sum-comparisons').textContent = stats ? String(num(stats.comparisons) ?? 0) : '–';
-    const done = [...records].reverse().find((r) => r.ppo && num(r.ppo.fit_r2) !== null && (r.ppo.steps || []).length);
+    const done = [...records].reverse().find((r) => r.iteration.stage === 'SUCCEEDED' && r.ppo && (r.ppo.steps || []).length);
     $('sum-fit').textContent = done ? `${fmt(num(done.ppo.fit_b), 2)} · ${fmt(num(done.ppo.fit_r2), 2)}` : '–';
     const gold = done ? num(done.iteration.gold_reward) : null;
     $('sum-gold').textContent = fmt(gold);
