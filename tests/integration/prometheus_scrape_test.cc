@@ -7,6 +7,7 @@
 //  - one registry shared by two gRPC servers and served from a cpp-httplib
 //    server with RenderText (how `shammie up` exports every service's series
 //    on the collector's HTTP port).
+#include <cctype>
 #include <thread>
 
 #include "grpcpp/grpcpp.h"
@@ -16,13 +17,18 @@
 #include "services/metrics/iteration_metrics.h"
 #include "services/metrics/metrics_exposer.h"
 #include "services/metrics/rpc_metrics.h"
+#include "shammie/v1/collector.grpc.pb.h"
+#include "tests/lib/child_process.h"
 #include "tests/lib/lookup_scheduler_service.h"
 #include "tests/lib/prometheus_server.h"
 
 namespace shammie::metrics {
 namespace {
 
+using shammie::testing::ChildProcess;
 using shammie::testing::LookupSchedulerService;
+using shammie::testing::PickFreePort;
+using shammie::testing::ReadFile;
 using shammie::testing::PrometheusServer;
 using shammie::testing::TempDir;
 
@@ -143,6 +149,90 @@ TEST(PrometheusScrapeTest, OneHttpEndpointCarriesEveryServicesSeries) {
   prom.Stop();
   http.stop();
   http_thread.join();
+}
+
+// The real shammie-collector process: labelers' traffic over gRPC, and
+// Prometheus scraping the collector's HTTP port.
+TEST(PrometheusScrapeTest, RealCollectorAfterRealComparisons) {
+  TempDir dir;
+  const char* bin = std::getenv("SHAMMIE_BIN_DIR");
+  ASSERT_NE(bin, nullptr) << "SHAMMIE_BIN_DIR (set by ctest)";
+  const int http_port = PickFreePort();
+  ChildProcess collector({std::string(bin) + "/shammie-collector", "--data-dir",
+                          dir.path() + "/data", "--listen", "127.0.0.1:0", "--port-file",
+                          dir.path() + "/grpc.port", "--http-listen",
+                          "127.0.0.1:" + std::to_string(http_port)},
+                         dir.path() + "/collector.log");
+  std::string port;
+  for (int i = 0; i < 300 && port.empty() && collector.Running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    port = ReadFile(dir.path() + "/grpc.port");
+  }
+  ASSERT_FALSE(port.empty()) << ReadFile(dir.path() + "/collector.log");
+  std::string operator_token = ReadFile(dir.path() + "/data/operator.token");
+  while (!operator_token.empty() && std::isspace(operator_token.back())) operator_token.pop_back();
+  auto stub = v1::ComparisonService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + port, grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& token) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization", "Bearer " + token);
+    return ctx;
+  };
+
+  v1::CreateTokenRequest token_req;
+  token_req.set_name("alice");
+  token_req.set_role(v1::LABELER);
+  v1::Token alice;
+  ASSERT_TRUE(stub->CreateToken(call(operator_token).get(), token_req, &alice).ok());
+  constexpr int kTasks = 5;
+  for (int i = 0; i < kTasks; ++i) {
+    v1::CreateTaskRequest req;
+    auto* turn = req.mutable_context()->add_turns();
+    turn->set_role(v1::HUMAN);
+    turn->set_text("Question " + std::to_string(i));
+    req.add_candidates("answer a");
+    req.add_candidates("answer b");
+    v1::LabelingTask task;
+    ASSERT_TRUE(stub->CreateTask(call(operator_token).get(), req, &task).ok());
+  }
+  for (int i = 0; i < kTasks; ++i) {
+    v1::LabelingTask task;
+    ASSERT_TRUE(stub->NextTask(call(alice.secret()).get(), v1::NextTaskRequest(), &task).ok());
+    v1::SubmitComparisonRequest submit;
+    submit.set_task_id(task.id());
+    submit.set_preference(9);  // out of range: refused, nothing stored
+    v1::Comparison stored;
+    ASSERT_EQ(stub->SubmitComparison(call(alice.secret()).get(), submit, &stored).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    submit.set_preference(1 + i);
+    submit.set_client_request_id("alice-" + std::to_string(i));
+    ASSERT_TRUE(stub->SubmitComparison(call(alice.secret()).get(), submit, &stored).ok());
+    // A retry with the same client_request_id is the same comparison.
+    ASSERT_TRUE(stub->SubmitComparison(call(alice.secret()).get(), submit, &stored).ok());
+  }
+
+  PrometheusServer prom(dir.path(), {{"shammie-collector", "127.0.0.1:" + std::to_string(http_port)}});
+  ASSERT_TRUE(prom.ready()) << prom.log();
+  EXPECT_EQ(prom.WaitFor(R"(up{job="shammie-collector"})", [](double v) { return v == 1; }), 1)
+      << prom.log();
+  EXPECT_EQ(prom.WaitFor(R"(shammie_comparisons_stored_total{source="human",labeler="alice"})",
+                         [](double v) { return v == kTasks; }),
+            kTasks);
+  EXPECT_EQ(prom.Scalar("shammie_comparisons"), kTasks);
+  EXPECT_EQ(prom.Scalar("shammie_tasks_created_total"), kTasks);
+  EXPECT_EQ(prom.Scalar("shammie_tasks_served_total"), kTasks);
+  EXPECT_EQ(prom.Scalar("shammie_tasks_open"), 0);
+  const std::string submit = R"(shammie_grpc_server_handled_total{service="shammie.v1.ComparisonService",method="SubmitComparison",code=")";
+  EXPECT_EQ(prom.Scalar(submit + R"(OK"})"), 2 * kTasks);  // first submits and retries
+  EXPECT_EQ(prom.Scalar(submit + R"(INVALID_ARGUMENT"})"), kTasks);
+  EXPECT_EQ(prom.Scalar(R"(shammie_grpc_server_handled_total{method="CreateToken",code="OK"})"), 1);
+  // Submits wait for the WAL sync, but on loopback they take well under 5 s.
+  const double p90 = prom.Scalar(
+      R"(histogram_quantile(0.9, sum by (le) (shammie_grpc_server_handling_seconds_bucket{method="SubmitComparison"})))");
+  EXPECT_GT(p90, 0);
+  EXPECT_LT(p90, 5);
+  prom.Stop();
+  collector.Stop();
 }
 
 }  // namespace
