@@ -10,6 +10,18 @@
 
 namespace shammie::cli {
 // One declaration per command file.
+int RunBench(const std::vector<std::string>& args);   // bench_command.cc
+int RunExport(const std::vector<std::string>& args);  // export_command.cc
+int RunImport(const std::vector<std::string>& args);  // import_command.cc
+int RunStats(const std::vector<std::string>& args);   // stats_command.cc
+int RunToken(const std::vector<std::string>& args);   // token_command.cc
+int RunUp(const std::vector<std::string>& args);      // up_command.cc
+int RunCancel(const std::vector<std::string>& args);
+int RunDeploy(const std::vector<std::string>& args);
+int RunSchedule(const std::vector<std::string>& args);
+int RunStatus(const std::vector<std::string>& args);
+int RunTrigger(const std::vector<std::string>& args);
+int RunWatch(const std::vector<std::string>& args);
 }  // namespace shammie::cli
 
 namespace {
@@ -18,6 +30,18 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"up", "run the stack in this process until Ctrl-C", shammie::cli::RunUp},
+      {"token", "create or revoke a bearer token (token create|revoke)", shammie::cli::RunToken},
+      {"import", "import comparisons from hh-rlhf or pairs JSONL", shammie::cli::RunImport},
+      {"export", "export comparisons as hh-rlhf or pairs JSONL", shammie::cli::RunExport},
+      {"stats", "show the collector's counters", shammie::cli::RunStats},
+      {"bench", "run a benchmark (bench ingest|…)", shammie::cli::RunBench},
+      {"trigger", "start an iteration now (idempotent with --key)", shammie::cli::RunTrigger},
+      {"status", "iterations and the schedule, or one iteration in detail", shammie::cli::RunStatus},
+      {"watch", "live progress of an iteration until it ends", shammie::cli::RunWatch},
+      {"cancel", "cancel an iteration and its running job", shammie::cli::RunCancel},
+      {"deploy", "deploy a policy checkpoint to the collector (roll back/forward)", shammie::cli::RunDeploy},
+      {"schedule", "show, pause, resume or set the iteration cadence", shammie::cli::RunSchedule},
   };
   return commands;
 }

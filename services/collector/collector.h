@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "services/collector/response_sampler.h"
 #include "shammie/v1/collector.pb.h"
 
 namespace shammie::collector {
@@ -47,6 +48,10 @@ struct CollectorOptions {
   // Time source for created_at and "today". Not owned; must outlive the
   // collector.
   common::Clock* clock = common::Clock::Real();
+  // Writes the responses of CreateTask without candidates and of follow-up
+  // tasks (SubmitComparison.next_human_turn), and holds the deployment.
+  // Not owned; null = no sampler (those calls are FAILED_PRECONDITION).
+  ResponseSampler* sampler = nullptr;
 };
 
 // Roles allowed per method (DESIGN.md "Auth"): operator may call everything;
@@ -81,6 +86,13 @@ class Collector {
   virtual absl::StatusOr<v1::Token> CreateToken(const Caller& caller,
                                                 const v1::CreateTokenRequest& request) = 0;
   virtual absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) = 0;
+
+  // operator/service: replace the sampler's policies (ResponseSampler::Deploy).
+  // FAILED_PRECONDITION without a sampler.
+  virtual absl::StatusOr<v1::Deployment> DeployPolicies(const Caller& caller,
+                                                        const v1::DeployPoliciesRequest& request) = 0;
+  // any role: NOT_FOUND when nothing is deployed.
+  virtual absl::StatusOr<v1::Deployment> GetDeployment(const Caller& caller) = 0;
 
   // Streams comparisons in seq order from one snapshot; `emit` returning false
   // stops the export early (client went away).

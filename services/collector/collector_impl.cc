@@ -2,6 +2,7 @@
 // method is the same — role check, input check, store call, status mapping —
 // so that bad input and wrong roles never reach the store.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -78,13 +79,20 @@ class CollectorImpl : public Collector {
                                               const v1::CreateTaskRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kService, "CreateTask"));
     SHAMMIE_RETURN_IF_ERROR(ValidateCreateTask(request, limits_));
-    if (request.candidates_size() == 0) {
-      return absl::FailedPreconditionError("no policy is deployed; pass two candidates");
-    }
     v1::LabelingTask task;
     *task.mutable_context() = request.context();
-    task.mutable_response_a()->set_text(request.candidates(0));
-    task.mutable_response_b()->set_text(request.candidates(1));
+    if (request.candidates_size() == 0) {
+      // The deployed policies write both responses.
+      if (!options_.sampler) {
+        return absl::FailedPreconditionError("no policy is deployed; pass two candidates");
+      }
+      SHAMMIE_ASSIGN_OR_RETURN(auto responses, options_.sampler->Sample(request.context()));
+      *task.mutable_response_a() = std::move(responses.first);
+      *task.mutable_response_b() = std::move(responses.second);
+    } else {
+      task.mutable_response_a()->set_text(request.candidates(0));
+      task.mutable_response_b()->set_text(request.candidates(1));
+    }
     if (request.candidate_policies_size() == 2) {
       task.mutable_response_a()->set_policy(request.candidate_policies(0));
       task.mutable_response_b()->set_policy(request.candidate_policies(1));
@@ -103,12 +111,12 @@ class CollectorImpl : public Collector {
                                                   const v1::SubmitComparisonRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kLabeler | kService, "SubmitComparison"));
     SHAMMIE_RETURN_IF_ERROR(ValidateSubmit(request, limits_));
+    // A follow-up task is sampled BEFORE the label is stored: if no policy
+    // can write it, the whole request is refused rather than the label kept
+    // and the turn silently dropped.
+    std::optional<v1::LabelingTask> follow_up;
     if (!request.next_human_turn().empty()) {
-      // A follow-up task needs the sampler to write two new responses; it
-      // arrives with the policy issue. Refuse the whole request rather than
-      // store the label and silently drop the turn.
-      return absl::FailedPreconditionError(
-          "next_human_turn: no policy is deployed to continue the conversation; submit without it");
+      SHAMMIE_ASSIGN_OR_RETURN(follow_up, FollowUpTask(request));
     }
     v1::Comparison c;
     c.set_task_id(request.task_id());
@@ -119,7 +127,25 @@ class CollectorImpl : public Collector {
     c.set_client_request_id(request.client_request_id());
     absl::StatusOr<v1::Comparison> stored = store_->AddComparison(std::move(c));
     if (!stored.ok()) return UnknownTaskIsBadInput(stored.status(), request.task_id());
+    // The label is durable; the follow-up is a second write. A crash between
+    // the two loses only the follow-up, and a retried submit (same
+    // client_request_id) may add a second one — both harmless for the data.
+    if (follow_up) SHAMMIE_RETURN_IF_ERROR(store_->CreateTask(*std::move(follow_up)).status());
     return stored;
+  }
+
+  absl::StatusOr<v1::Deployment> DeployPolicies(const Caller& caller,
+                                                const v1::DeployPoliciesRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, kService, "DeployPolicies"));
+    if (!options_.sampler) {
+      return absl::FailedPreconditionError("this collector runs without a sampler");
+    }
+    return options_.sampler->Deploy({request.policies().begin(), request.policies().end()});
+  }
+
+  absl::StatusOr<v1::Deployment> GetDeployment(const Caller& caller) override {
+    if (!options_.sampler) return absl::NotFoundError("no policy is deployed (no sampler)");
+    return options_.sampler->Current();
   }
 
   absl::Status SkipTask(const Caller& caller, const v1::SkipTaskRequest& request) override {
@@ -187,6 +213,38 @@ class CollectorImpl : public Collector {
   }
 
  private:
+  // The task that continues `request.task_id`'s conversation: its context,
+  // the response the labeler preferred, the new human turn, and two fresh
+  // responses from the deployed policies.
+  absl::StatusOr<v1::LabelingTask> FollowUpTask(const v1::SubmitComparisonRequest& request) {
+    if (!options_.sampler) {
+      return absl::FailedPreconditionError(
+          "next_human_turn: no policy is deployed to continue the conversation; submit without it");
+    }
+    absl::StatusOr<v1::LabelingTask> labeled = store_->GetTask(request.task_id());
+    if (!labeled.ok()) return UnknownTaskIsBadInput(labeled.status(), request.task_id());
+    v1::LabelingTask task;
+    *task.mutable_context() = labeled->context();
+    if (static_cast<size_t>(task.context().turns_size()) + 2 > limits_.max_turns) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "next_human_turn: the conversation would exceed ", limits_.max_turns, " turns"));
+    }
+    const v1::Response& chosen =
+        request.preference() <= 4 ? labeled->response_a() : labeled->response_b();
+    v1::Turn* assistant = task.mutable_context()->add_turns();
+    assistant->set_role(v1::ASSISTANT);
+    assistant->set_text(chosen.text());
+    v1::Turn* human = task.mutable_context()->add_turns();
+    human->set_role(v1::HUMAN);
+    human->set_text(request.next_human_turn());
+    SHAMMIE_ASSIGN_OR_RETURN(auto responses, options_.sampler->Sample(task.context()));
+    *task.mutable_response_a() = std::move(responses.first);
+    *task.mutable_response_b() = std::move(responses.second);
+    *task.mutable_created_at() = ToProto(options_.clock->Now());
+    task.set_labels_wanted(labeled->labels_wanted() ? labeled->labels_wanted() : options_.default_overlap);
+    return task;
+  }
+
   const CollectorOptions options_;
   ValidationLimits limits_;
   std::unique_ptr<storage::RocksDbStore> store_;

@@ -217,4 +217,18 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* ComparisonServiceImpl::ImportComparis
   return new ImportReactor(collector_, pool_, AuthorizationOf(ctx), max_request_bytes_, response);
 }
 
+grpc::ServerUnaryReactor* ComparisonServiceImpl::DeployPolicies(grpc::CallbackServerContext* ctx,
+                                                                const Raw* request, Raw* response) {
+  return Unary<v1::DeployPoliciesRequest, v1::Deployment>(
+      ctx, request, response,
+      [this](const Caller& c, const auto& req, auto* resp) { return Into(collector_->DeployPolicies(c, req), resp); });
+}
+
+grpc::ServerUnaryReactor* ComparisonServiceImpl::GetDeployment(grpc::CallbackServerContext* ctx,
+                                                               const Raw* request, Raw* response) {
+  return Unary<v1::GetDeploymentRequest, v1::Deployment>(
+      ctx, request, response,
+      [this](const Caller& c, const auto&, auto* resp) { return Into(collector_->GetDeployment(c), resp); });
+}
+
 }  // namespace shammie::collector

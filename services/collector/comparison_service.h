@@ -41,7 +41,9 @@ using ComparisonServiceBase = v1::ComparisonService::WithRawCallbackMethod_Creat
                         v1::ComparisonService::WithRawCallbackMethod_GetStats<
                             v1::ComparisonService::WithRawCallbackMethod_CreateToken<
                                 v1::ComparisonService::WithRawCallbackMethod_RevokeToken<
-                                    v1::ComparisonService::Service>>>>>>>>>;
+                                    v1::ComparisonService::WithRawCallbackMethod_DeployPolicies<
+                                        v1::ComparisonService::WithRawCallbackMethod_GetDeployment<
+                                            v1::ComparisonService::Service>>>>>>>>>>>;
 
 class ComparisonServiceImpl final : public ComparisonServiceBase {
  public:
@@ -62,6 +64,10 @@ class ComparisonServiceImpl final : public ComparisonServiceBase {
                                         Raw* response) override;
   grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* ctx, const Raw* request,
                                         Raw* response) override;
+  grpc::ServerUnaryReactor* DeployPolicies(grpc::CallbackServerContext* ctx, const Raw* request,
+                                           Raw* response) override;
+  grpc::ServerUnaryReactor* GetDeployment(grpc::CallbackServerContext* ctx, const Raw* request,
+                                          Raw* response) override;
 
  private:
   // On the pool: authenticate, parse a Req, run body(caller, req, &resp),

@@ -18,14 +18,14 @@
 #include "services/metrics/metrics_exposer.h"
 #include "services/metrics/rpc_metrics.h"
 #include "shammie/v1/collector.grpc.pb.h"
-#include "tests/lib/child_process.h"
+#include "tests/lib/background_process.h"
 #include "tests/lib/lookup_scheduler_service.h"
 #include "tests/lib/prometheus_server.h"
 
 namespace shammie::metrics {
 namespace {
 
-using shammie::testing::ChildProcess;
+using shammie::testing::BackgroundProcess;
 using shammie::testing::LookupSchedulerService;
 using shammie::testing::PickFreePort;
 using shammie::testing::ReadFile;
@@ -158,7 +158,7 @@ TEST(PrometheusScrapeTest, RealCollectorAfterRealComparisons) {
   const char* bin = std::getenv("SHAMMIE_BIN_DIR");
   ASSERT_NE(bin, nullptr) << "SHAMMIE_BIN_DIR (set by ctest)";
   const int http_port = PickFreePort();
-  ChildProcess collector({std::string(bin) + "/shammie-collector", "--data-dir",
+  BackgroundProcess collector({std::string(bin) + "/shammie-collector", "--data-dir",
                           dir.path() + "/data", "--listen", "127.0.0.1:0", "--port-file",
                           dir.path() + "/grpc.port", "--http-listen",
                           "127.0.0.1:" + std::to_string(http_port)},

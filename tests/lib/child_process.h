@@ -1,91 +1,128 @@
-// Starts a real process for integration tests and stops it at the end.
+// Real child processes for tests: spawn a binary from $SHAMMIE_BIN_DIR with
+// its stdout captured, read lines, kill (SIGKILL for crash tests) and wait.
+// Header-only; POSIX. Not thread-safe per object.
 #ifndef SHAMMIE_TESTS_LIB_CHILD_PROCESS_H_
 #define SHAMMIE_TESTS_LIB_CHILD_PROCESS_H_
 
 #include <fcntl.h>
-#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace shammie::testing {
 
-// A child process; SIGTERM then SIGKILL when destroyed.
+inline std::string BinPath(const std::string& name) {
+  const char* dir = std::getenv("SHAMMIE_BIN_DIR");
+  return std::string(dir ? dir : "build/bin") + "/" + name;
+}
+
 class ChildProcess {
  public:
-  // Runs argv[0] (searched in PATH) with stdout and stderr to `log_path`.
-  // pid() is -1 when the spawn failed.
-  ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
+  // Starts `binary` (a name in $SHAMMIE_BIN_DIR or a path) with `args`;
+  // stdout is piped to this object, stderr goes to the test's stderr.
+  ChildProcess(const std::string& binary, const std::vector<std::string>& args) {
+    std::string path = binary.find('/') == std::string::npos ? BinPath(binary) : binary;
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(path.c_str()));
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(path.c_str(), argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    out_ = fds[0];
   }
-  ~ChildProcess() { Stop(); }
+  ~ChildProcess() {
+    if (running()) Kill(SIGKILL);
+    if (out_ >= 0) close(out_);
+  }
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  bool Running() {
-    if (pid_ <= 0) return false;
-    int status;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    return true;
-  }
-  // SIGTERM, up to 10 s to exit, then SIGKILL. Idempotent.
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      int status;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
+  bool running() const { return pid_ > 0 && !exit_code_; }
+
+  // The next line of stdout, or nullopt at EOF / after `timeout`.
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      auto nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return line;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char chunk[4096];
+      ssize_t n = read(out_, chunk, sizeof(chunk));
+      if (n <= 0) return std::nullopt;
+      buffer_.append(chunk, n);
     }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+  }
+  // Lines until one contains `needle` (returned), or nullopt.
+  std::optional<std::string> WaitForLine(const std::string& needle,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      auto line = ReadLine(left);
+      if (!line) return std::nullopt;
+      if (line->find(needle) != std::string::npos) return line;
+    }
+    return std::nullopt;
+  }
+  // Everything left on stdout until EOF.
+  std::string ReadAll() {
+    std::string all;
+    while (auto line = ReadLine(std::chrono::seconds(120))) all += *line + "\n";
+    return all + buffer_;
+  }
+
+  void Kill(int signal) {
+    if (pid_ > 0) kill(pid_, signal);
+    Wait();
+  }
+  // Exit code (128 + signal when killed).
+  int Wait() {
+    if (exit_code_) return *exit_code_;
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return *exit_code_;
   }
 
  private:
   pid_t pid_ = -1;
+  int out_ = -1;
+  std::string buffer_;
+  std::optional<int> exit_code_;
 };
 
-// A loopback TCP port that was free a moment ago (bind to 0, read, close).
-inline int PickFreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
+// Runs a binary to completion; returns {exit code, stdout}.
+inline std::pair<int, std::string> RunToEnd(const std::string& binary,
+                                            const std::vector<std::string>& args) {
+  ChildProcess p(binary, args);
+  std::string out = p.ReadAll();
+  return {p.Wait(), out};
 }
 
 }  // namespace shammie::testing

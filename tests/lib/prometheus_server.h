@@ -14,7 +14,7 @@
 
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "tests/lib/child_process.h"
+#include "tests/lib/background_process.h"
 #include "tests/lib/run_command.h"
 
 namespace shammie::testing {
@@ -39,7 +39,7 @@ class PrometheusServer {
     }
     WriteFile(dir + "/prometheus.yml", cfg);
     log_path_ = dir + "/prometheus.log";
-    process_ = std::make_unique<ChildProcess>(
+    process_ = std::make_unique<BackgroundProcess>(
         std::vector<std::string>{"prometheus", "--config.file=" + dir + "/prometheus.yml",
                                  "--storage.tsdb.path=" + dir + "/tsdb",
                                  "--web.listen-address=127.0.0.1:" + std::to_string(port_),
@@ -94,7 +94,7 @@ class PrometheusServer {
  private:
   const int port_;
   std::string log_path_;
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<BackgroundProcess> process_;
   bool ready_ = false;
 };
 

@@ -1,0 +1,268 @@
+// GPT-2 forward passes: full batch (training, scoring) and cached steps
+// (generation). See gpt.h for the shape legend (B, T, L, S, C, H, D, V, P, R).
+//
+// Attention is written as matmul + additive mask + softmax: LibTorch 1.13 has
+// no fused scaled_dot_product_attention. Choices made for CPU speed:
+//  - one c_attn matmul for q, k, v, then a single permute+contiguous so the
+//    three heads tensors are contiguous for the batched matmuls;
+//  - q is scaled before QK^T (T·D multiplies instead of T·S);
+//  - the mask is one additive (B|1, 1, T, S) tensor built once per forward and
+//    shared by every layer;
+//  - the KV cache is preallocated, so a step copies T positions per layer.
+#include "policy/gpt.h"
+
+#include <cmath>
+#include <limits>
+
+namespace shammie::policy {
+namespace {
+
+// Additive attention bias (B|1, 1, T, S): 0 where query i (absolute position
+// L + i) may see key j (j <= L + i and key j is real), lowest float otherwise.
+// A fully masked row (a padding query) softmaxes to uniform, never NaN.
+torch::Tensor AttentionBias(int64_t t, int64_t s, const torch::Tensor& attention_mask,
+                            const torch::TensorOptions& options) {
+  const int64_t l = s - t;
+  torch::Tensor allowed =
+      torch::ones({t, s}, options.dtype(torch::kBool)).tril(/*diagonal=*/l);  // (T, S)
+  allowed = allowed.view({1, 1, t, s});                                          // (1, 1, T, S)
+  if (attention_mask.defined()) {
+    torch::Tensor keys = attention_mask.to(torch::kBool).view({-1, 1, 1, s});  // (B, 1, 1, S)
+    allowed = allowed.logical_and(keys);                                        // (B, 1, T, S)
+  }
+  torch::Tensor bias = torch::zeros(allowed.sizes(), options);  // (B|1, 1, T, S)
+  bias.masked_fill_(allowed.logical_not(), std::numeric_limits<float>::lowest());
+  return bias;
+}
+
+}  // namespace
+
+KvCache::KvCache(const GptConfig& config, int64_t batch, int64_t capacity,
+                 const torch::TensorOptions& options)
+    : batch_(batch), capacity_(capacity) {
+  TORCH_CHECK(capacity <= config.n_positions, "KvCache capacity ", capacity,
+              " exceeds n_positions ", config.n_positions);
+  const int64_t d = config.n_embd / config.n_head;
+  for (int64_t i = 0; i < config.n_layer; ++i) {
+    keys_.push_back(torch::empty({batch, config.n_head, capacity, d}, options));    // (B, H, T_cap, D)
+    values_.push_back(torch::empty({batch, config.n_head, capacity, d}, options));  // (B, H, T_cap, D)
+  }
+}
+
+std::pair<torch::Tensor, torch::Tensor> KvCache::Append(int64_t layer, const torch::Tensor& k,
+                                                        const torch::Tensor& v) {
+  const int64_t t = k.size(2);
+  TORCH_CHECK(length_ + t <= capacity_, "KvCache full: ", length_, " + ", t, " > ", capacity_);
+  keys_[layer].narrow(2, length_, t).copy_(k);    // (B, H, T, D)
+  values_[layer].narrow(2, length_, t).copy_(v);  // (B, H, T, D)
+  return {keys_[layer].narrow(2, 0, length_ + t),  // (B, H, S, D)
+          values_[layer].narrow(2, 0, length_ + t)};
+}
+
+CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config)
+    : n_head(config.n_head) {
+  TORCH_CHECK(config.n_embd % config.n_head == 0, "n_embd ", config.n_embd,
+              " is not a multiple of n_head ", config.n_head);
+  c_attn = register_module("c_attn", torch::nn::Linear(config.n_embd, 3 * config.n_embd));
+  c_proj = register_module("c_proj", torch::nn::Linear(config.n_embd, config.n_embd));
+}
+
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias,
+                                               KvCache* cache, int64_t layer) {
+  const int64_t b = x.size(0), t = x.size(1), c = x.size(2);
+  const int64_t d = c / n_head;
+  torch::Tensor qkv = c_attn(x)                             // (B, T, 3C)
+                          .view({b, t, 3, n_head, d})       // (B, T, 3, H, D)
+                          .permute({2, 0, 3, 1, 4})         // (3, B, H, T, D)
+                          .contiguous();
+  torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));  // (B, H, T, D)
+  torch::Tensor k = qkv[1];                                               // (B, H, T, D)
+  torch::Tensor v = qkv[2];                                               // (B, H, T, D)
+  if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);     // (B, H, S, D)
+  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, S)
+  att = torch::softmax(att + bias, /*dim=*/-1);                         // (B, H, T, S)
+  torch::Tensor y = torch::matmul(att, v)                                // (B, H, T, D)
+                        .transpose(1, 2)                                 // (B, T, H, D)
+                        .reshape({b, t, c});                             // (B, T, C)
+  return c_proj(y);                                                      // (B, T, C)
+}
+
+MlpImpl::MlpImpl(const GptConfig& config) {
+  c_fc = register_module("c_fc", torch::nn::Linear(config.n_embd, 4 * config.n_embd));
+  c_proj = register_module("c_proj", torch::nn::Linear(4 * config.n_embd, config.n_embd));
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  return c_proj(torch::gelu(c_fc(x), /*approximate=*/"tanh"));  // (B, T, 4C) → (B, T, C)
+}
+
+BlockImpl::BlockImpl(const GptConfig& config) {
+  const auto ln = torch::nn::LayerNormOptions({config.n_embd}).eps(config.layer_norm_epsilon);
+  ln_1 = register_module("ln_1", torch::nn::LayerNorm(ln));
+  attn = register_module("attn", CausalSelfAttention(config));
+  ln_2 = register_module("ln_2", torch::nn::LayerNorm(ln));
+  mlp = register_module("mlp", Mlp(config));
+}
+
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
+                                 int64_t layer) {
+  torch::Tensor y = x + attn(ln_1(x), bias, cache, layer);  // (B, T, C)
+  return y + mlp(ln_2(y));                                  // (B, T, C)
+}
+
+GptImpl::GptImpl(const GptConfig& config) : config_(config) {
+  wte = register_module("wte", torch::nn::Embedding(config.vocab_size, config.n_embd));
+  wpe = register_module("wpe", torch::nn::Embedding(config.n_positions, config.n_embd));
+  h = register_module("h", torch::nn::ModuleList());
+  for (int64_t i = 0; i < config.n_layer; ++i) {
+    blocks_.push_back(Block(config));
+    h->push_back(blocks_.back());
+  }
+  ln_f = register_module(
+      "ln_f", torch::nn::LayerNorm(
+                  torch::nn::LayerNormOptions({config.n_embd}).eps(config.layer_norm_epsilon)));
+
+  // GPT-2 initialisation; residual projections shrink with depth so the
+  // residual stream's variance does not grow with n_layer.
+  torch::NoGradGuard no_grad;
+  const double proj_std = 0.02 / std::sqrt(2.0 * static_cast<double>(config.n_layer));
+  for (auto& p : named_parameters()) {
+    const std::string& name = p.key();
+    torch::Tensor& w = p.value();
+    const bool is_bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
+    if (name.find("ln_") != std::string::npos) {
+      is_bias ? w.zero_() : w.fill_(1.0);
+    } else if (is_bias) {
+      w.zero_();
+    } else if (name.find("c_proj.weight") != std::string::npos) {
+      w.normal_(0.0, proj_std);
+    } else {
+      w.normal_(0.0, 0.02);
+    }
+  }
+}
+
+torch::Tensor GptImpl::Logits(const torch::Tensor& hidden) const {
+  return torch::nn::functional::linear(hidden, wte->weight);  // (…, V)
+}
+
+torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                           torch::Tensor position_ids, KvCache* cache) {
+  const int64_t b = ids.size(0), t = ids.size(1);
+  const int64_t l = cache != nullptr ? cache->length() : 0;
+  const int64_t s = l + t;
+  TORCH_CHECK(s <= config_.n_positions, "sequence of ", s, " tokens exceeds n_positions ",
+              config_.n_positions);
+  if (attention_mask.defined()) {
+    TORCH_CHECK(attention_mask.dim() == 2 && attention_mask.size(0) == b &&
+                    attention_mask.size(1) == s,
+                "attention_mask must be (", b, ", ", s, "), got ", attention_mask.sizes());
+  }
+  if (!position_ids.defined()) {
+    position_ids = attention_mask.defined()
+                       ? PositionIds(attention_mask).narrow(1, l, t)              // (B, T)
+                       : torch::arange(l, s, ids.options()).unsqueeze(0);        // (1, T)
+  }
+  const torch::TensorOptions options = wte->weight.options();
+  torch::Tensor bias = AttentionBias(t, s, attention_mask, options.requires_grad(false));  // (B|1, 1, T, S)
+  torch::Tensor x = wte(ids) + wpe(position_ids);  // (B, T, C)
+  for (int64_t i = 0; i < config_.n_layer; ++i) {
+    x = blocks_[i](x, bias, cache, i);  // (B, T, C)
+  }
+  if (cache != nullptr) cache->Advance(t);
+  return ln_f(x);  // (B, T, C)
+}
+
+GptOutput GptImpl::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                           const torch::Tensor& position_ids) {
+  GptOutput out;
+  out.hidden = Run(ids, attention_mask, position_ids, nullptr);  // (B, T, C)
+  out.logits = Logits(out.hidden);                               // (B, T, V)
+  return out;
+}
+
+torch::Tensor GptImpl::hidden_states(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                                     const torch::Tensor& position_ids) {
+  return Run(ids, attention_mask, position_ids, nullptr);  // (B, T, C)
+}
+
+GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                                const torch::Tensor& position_ids, KvCache& cache) {
+  TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
+              ids.size(0));
+  GptOutput out;
+  out.hidden = Run(ids, attention_mask, position_ids, &cache);  // (B, T, C)
+  out.logits = Logits(out.hidden);                              // (B, T, V)
+  return out;
+}
+
+torch::Tensor PositionIds(const torch::Tensor& attention_mask) {
+  return (attention_mask.to(torch::kLong).cumsum(/*dim=*/1) - 1).clamp_min(0);  // (B, S)
+}
+
+PackedBatch PackContextResponse(const std::vector<std::vector<int64_t>>& contexts,
+                                const std::vector<std::vector<int64_t>>& responses,
+                                int64_t pad_id) {
+  TORCH_CHECK(!contexts.empty() && contexts.size() == responses.size(),
+              "PackContextResponse: ", contexts.size(), " contexts vs ", responses.size(),
+              " responses");
+  const int64_t b = static_cast<int64_t>(contexts.size());
+  int64_t p = 0, r = 0;
+  for (int64_t i = 0; i < b; ++i) {
+    TORCH_CHECK(!contexts[i].empty(), "PackContextResponse: context ", i, " is empty");
+    p = std::max<int64_t>(p, contexts[i].size());
+    r = std::max<int64_t>(r, responses[i].size());
+  }
+  PackedBatch out;
+  out.context_len = p;
+  out.ids = torch::full({b, p + r}, pad_id, torch::kLong);        // (B, P + R)
+  out.attention_mask = torch::zeros({b, p + r}, torch::kLong);    // (B, P + R)
+  out.response_mask = torch::zeros({b, r}, torch::kFloat32);      // (B, R)
+  out.last_index = torch::zeros({b}, torch::kLong);               // (B)
+  auto ids = out.ids.accessor<int64_t, 2>();
+  auto mask = out.attention_mask.accessor<int64_t, 2>();
+  auto rmask = out.response_mask.accessor<float, 2>();
+  auto last = out.last_index.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < b; ++i) {
+    const int64_t start = p - static_cast<int64_t>(contexts[i].size());
+    for (size_t j = 0; j < contexts[i].size(); ++j) {
+      ids[i][start + j] = contexts[i][j];
+      mask[i][start + j] = 1;
+    }
+    for (size_t j = 0; j < responses[i].size(); ++j) {
+      ids[i][p + j] = responses[i][j];
+      mask[i][p + j] = 1;
+      rmask[i][j] = 1.0f;
+    }
+    last[i] = p + static_cast<int64_t>(responses[i].size()) - 1;
+  }
+  out.position_ids = PositionIds(out.attention_mask);  // (B, P + R)
+  return out;
+}
+
+ResponseScores ScoreResponses(Gpt& model, const PackedBatch& batch) {
+  const int64_t p = batch.context_len;
+  const int64_t r = batch.response_mask.size(1);
+  ResponseScores scores;
+  scores.hidden = model->hidden_states(batch.ids, batch.attention_mask,
+                                       batch.position_ids);                // (B, P + R, C)
+  // Logits only where they predict response tokens: V can be 50k.
+  scores.logits = model->Logits(scores.hidden.narrow(1, p - 1, r));        // (B, R, V)
+  torch::Tensor targets = batch.ids.narrow(1, p, r);           // (B, R)
+  scores.logprobs = TokenLogProbs(scores.logits, targets) * batch.response_mask;  // (B, R)
+  scores.entropy = TokenEntropy(scores.logits) * batch.response_mask;             // (B, R)
+  return scores;
+}
+
+torch::Tensor TokenLogProbs(const torch::Tensor& logits, const torch::Tensor& targets) {
+  return torch::log_softmax(logits, /*dim=*/-1)             // (…, V)
+      .gather(/*dim=*/-1, targets.unsqueeze(-1))           // (…, 1)
+      .squeeze(-1);                                        // (…)
+}
+
+torch::Tensor TokenEntropy(const torch::Tensor& logits) {
+  torch::Tensor logp = torch::log_softmax(logits, /*dim=*/-1);  // (…, V)
+  return -(logp.exp() * logp).sum(/*dim=*/-1);                  // (…)
+}
+
+}  // namespace shammie::policy

@@ -1,0 +1,138 @@
+// shammie-scheduler: the weekly iterated-online loop as a service.
+//
+//   shammie-scheduler --data-dir DIR --listen 127.0.0.1:50054
+//     --collector 127.0.0.1:50051 --pm-trainer 127.0.0.1:50052
+//     --ppo-trainer 127.0.0.1:50053 --token-file TOKEN
+//     --base-checkpoint CKPT [--period 7d --anchor 2026-11-30T00:00:00Z]
+//     [--pm-spec 'batch_size: 16' --ppo-spec 'steps: 40']
+// Flag names take dashes or underscores (--data-dir = --data_dir).
+//
+// Runs until SIGINT/SIGTERM; an iteration in flight when it stops (or is
+// killed) resumes in its stage at the next start.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "google/protobuf/text_format.h"
+#include "services/scheduler/scheduler_server.h"
+
+ABSL_FLAG(std::string, data_dir, "", "RocksDB folder for iterations and the schedule");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50054", "gRPC listen address");
+ABSL_FLAG(std::string, metrics_listen, "auto",
+          "Prometheus /metrics address; \"auto\" = gRPC port + 1000 on the same host, \"\" = none");
+ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "collector gRPC address");
+ABSL_FLAG(std::string, pm_trainer, "127.0.0.1:50052", "pm-trainer gRPC address");
+ABSL_FLAG(std::string, ppo_trainer, "127.0.0.1:50053", "ppo-trainer gRPC address");
+ABSL_FLAG(std::string, token_file, "",
+          "file holding a service or operator bearer token for the other services");
+ABSL_FLAG(std::string, base_checkpoint, "",
+          "initial policy checkpoint: the PM trunk and every PPO run start here");
+ABSL_FLAG(std::string, period, "", "cadence period, e.g. 7d, 30s (default: stored, else 7d)");
+ABSL_FLAG(std::string, anchor, "",
+          "cadence anchor, RFC 3339 (default: stored, else a Monday 00:00 UTC)");
+ABSL_FLAG(std::string, pm_spec, "", "PmJobSpec template in protobuf text format");
+ABSL_FLAG(std::string, ppo_spec, "", "PpoJobSpec template in protobuf text format");
+ABSL_FLAG(bool, single_pm, false, "train one PM on all data (no test PM on a disjoint half)");
+ABSL_FLAG(int64_t, min_comparisons, 1, "an iteration needs at least this many comparisons");
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+int Fail(const std::string& message) {
+  std::cerr << "shammie-scheduler: " << message << "\n";
+  return 2;
+}
+
+// "127.0.0.1:50054" → "127.0.0.1:51054".
+std::string MetricsAddressFor(const std::string& listen, int port) {
+  auto colon = listen.rfind(':');
+  return absl::StrCat(colon == std::string::npos ? "127.0.0.1" : listen.substr(0, colon), ":",
+                      port + 1000);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // absl flags are spelled with underscores; accept the documented dashes.
+  std::vector<std::string> words(argv, argv + argc);
+  std::vector<char*> args;
+  for (std::string& w : words) {
+    if (w.rfind("--", 0) == 0) {
+      size_t end = std::min(w.find('='), w.size());
+      for (size_t i = 2; i < end; ++i) {
+        if (w[i] == '-') w[i] = '_';
+      }
+    }
+    args.push_back(w.data());
+  }
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  using shammie::scheduler::ParseAnchor;
+  using shammie::scheduler::ParsePeriod;
+  shammie::scheduler::SchedulerServerOptions opts;
+  opts.scheduler.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (opts.scheduler.data_dir.empty()) return Fail("--data-dir is required");
+  opts.scheduler.iteration.base_checkpoint = absl::GetFlag(FLAGS_base_checkpoint);
+  if (opts.scheduler.iteration.base_checkpoint.empty()) return Fail("--base-checkpoint is required");
+  if (!absl::GetFlag(FLAGS_period).empty()) {
+    auto p = ParsePeriod(absl::GetFlag(FLAGS_period), "--period");
+    if (!p.ok()) return Fail(std::string(p.status().message()));
+    opts.scheduler.period_override = *p;
+  }
+  if (!absl::GetFlag(FLAGS_anchor).empty()) {
+    auto a = ParseAnchor(absl::GetFlag(FLAGS_anchor), "--anchor");
+    if (!a.ok()) return Fail(std::string(a.status().message()));
+    opts.scheduler.anchor_override = *a;
+  }
+  using google::protobuf::TextFormat;
+  if (!TextFormat::ParseFromString(absl::GetFlag(FLAGS_pm_spec), &opts.scheduler.iteration.pm)) {
+    return Fail("--pm-spec: not a PmJobSpec in text format");
+  }
+  if (!TextFormat::ParseFromString(absl::GetFlag(FLAGS_ppo_spec), &opts.scheduler.iteration.ppo)) {
+    return Fail("--ppo-spec: not a PpoJobSpec in text format");
+  }
+  if (absl::GetFlag(FLAGS_single_pm)) {
+    opts.scheduler.iteration.pm_data_half = 0;
+    opts.scheduler.iteration.train_test_pm = false;
+  }
+  opts.scheduler.iteration.min_comparisons = absl::GetFlag(FLAGS_min_comparisons);
+  opts.pipeline.collector_address = absl::GetFlag(FLAGS_collector);
+  opts.pipeline.pm_trainer_address = absl::GetFlag(FLAGS_pm_trainer);
+  opts.pipeline.ppo_trainer_address = absl::GetFlag(FLAGS_ppo_trainer);
+  if (!absl::GetFlag(FLAGS_token_file).empty()) {
+    std::ifstream in(absl::GetFlag(FLAGS_token_file));
+    if (!in) return Fail("--token-file: cannot read " + absl::GetFlag(FLAGS_token_file));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    opts.pipeline.token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  }
+  opts.listen = absl::GetFlag(FLAGS_listen);
+  opts.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (opts.metrics_listen == "auto") {
+    auto colon = opts.listen.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(opts.listen.c_str() + colon + 1);
+    // A picked port (0) has no fixed +1000 sibling: no metrics then.
+    opts.metrics_listen = port > 0 ? MetricsAddressFor(opts.listen, port) : "";
+  }
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  auto server = shammie::scheduler::SchedulerServer::Start(opts);
+  if (!server.ok()) return Fail(server.status().ToString());
+  // Printed for scripts and tests that start with --listen 127.0.0.1:0.
+  std::cout << "shammie-scheduler listening on port " << (*server)->port() << std::endl;
+  SHAMMIE_LOG(INFO) << "scheduler serving on " << opts.listen << " (port " << (*server)->port()
+                    << ")";
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (*server)->Shutdown();
+  return 0;
+}

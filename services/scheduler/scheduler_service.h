@@ -1,0 +1,48 @@
+// shammie.v1.Scheduler over gRPC (callback API): validates requests, calls
+// the Scheduler, maps absl::Status to grpc::Status (services/common). Never
+// throws; nothing here blocks a reactor thread for long except Cancel, which
+// waits (bounded, 60 s) for the worker to record CANCELLED.
+//
+// Auth: the scheduler listens on loopback by default and does not check
+// bearer tokens itself (it holds no token store; see docs/operators.md).
+#ifndef SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
+#define SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
+
+#include "services/scheduler/scheduler.h"
+#include "shammie/v1/scheduler.grpc.pb.h"
+
+namespace shammie::scheduler {
+
+class SchedulerService final : public v1::Scheduler::CallbackService {
+ public:
+  // Borrows `scheduler`; it must outlive the server.
+  explicit SchedulerService(Scheduler* scheduler) : scheduler_(scheduler) {}
+
+  grpc::ServerUnaryReactor* TriggerIteration(grpc::CallbackServerContext* ctx,
+                                             const v1::TriggerIterationRequest* request,
+                                             v1::Iteration* response) override;
+  grpc::ServerUnaryReactor* GetIteration(grpc::CallbackServerContext* ctx,
+                                         const v1::GetIterationRequest* request,
+                                         v1::Iteration* response) override;
+  grpc::ServerUnaryReactor* ListIterations(grpc::CallbackServerContext* ctx,
+                                           const v1::ListIterationsRequest* request,
+                                           v1::ListIterationsResponse* response) override;
+  grpc::ServerWriteReactor<v1::Iteration>* WatchIteration(
+      grpc::CallbackServerContext* ctx, const v1::WatchIterationRequest* request) override;
+  grpc::ServerUnaryReactor* CancelIteration(grpc::CallbackServerContext* ctx,
+                                            const v1::CancelIterationRequest* request,
+                                            v1::Iteration* response) override;
+  grpc::ServerUnaryReactor* GetSchedule(grpc::CallbackServerContext* ctx,
+                                        const v1::GetScheduleRequest* request,
+                                        v1::Schedule* response) override;
+  grpc::ServerUnaryReactor* SetSchedule(grpc::CallbackServerContext* ctx,
+                                        const v1::Schedule* request,
+                                        v1::Schedule* response) override;
+
+ private:
+  Scheduler* const scheduler_;
+};
+
+}  // namespace shammie::scheduler
+
+#endif  // SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
