@@ -64,6 +64,13 @@ class InstrumentedCollector : public Collector {
   absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) override {
     return inner_->RevokeToken(caller, request);
   }
+  absl::StatusOr<v1::Deployment> DeployPolicies(const Caller& caller,
+                                                const v1::DeployPoliciesRequest& request) override {
+    return inner_->DeployPolicies(caller, request);
+  }
+  absl::StatusOr<v1::Deployment> GetDeployment(const Caller& caller) override {
+    return inner_->GetDeployment(caller);
+  }
   absl::Status ExportComparisons(const Caller& caller, const v1::ExportComparisonsRequest& request,
                                  const std::function<bool(const v1::Comparison&)>& emit) override {
     return inner_->ExportComparisons(caller, request, emit);

@@ -17,6 +17,7 @@
 #include "services/metrics/iteration_metrics.h"
 #include "services/metrics/metrics_exposer.h"
 #include "services/metrics/rpc_metrics.h"
+#include "nlohmann/json.hpp"
 #include "shammie/v1/collector.grpc.pb.h"
 #include "tests/lib/background_process.h"
 #include "tests/lib/lookup_scheduler_service.h"
@@ -232,6 +233,124 @@ TEST(PrometheusScrapeTest, RealCollectorAfterRealComparisons) {
   EXPECT_GT(p90, 0);
   EXPECT_LT(p90, 5);
   prom.Stop();
+  collector.Stop();
+}
+
+// The collector and a real shammie-scheduler: an iteration starts, the
+// trainers are not running (its PM stage waits for them), and Prometheus sees
+// both processes' series while the collector's dashboard API serves the
+// record the scheduler wrote to the shared artifact folder.
+TEST(PrometheusScrapeTest, SchedulerIterationInFlightIsScrapedAndRecorded) {
+  TempDir dir;
+  const std::string bin = std::getenv("SHAMMIE_BIN_DIR") ? std::getenv("SHAMMIE_BIN_DIR") : "";
+  ASSERT_FALSE(bin.empty()) << "SHAMMIE_BIN_DIR (set by ctest)";
+  const std::string artifacts = dir.path() + "/artifacts";
+  const int http_port = PickFreePort();
+  BackgroundProcess collector({bin + "/shammie-collector", "--data-dir", dir.path() + "/collector",
+                               "--listen", "127.0.0.1:0", "--port-file", dir.path() + "/grpc.port",
+                               "--http-listen", "127.0.0.1:" + std::to_string(http_port),
+                               "--artifact-dir", artifacts},
+                              dir.path() + "/collector.log");
+  std::string port;
+  for (int i = 0; i < 300 && port.empty() && collector.Running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    port = ReadFile(dir.path() + "/grpc.port");
+  }
+  ASSERT_FALSE(port.empty()) << ReadFile(dir.path() + "/collector.log");
+  std::string operator_token = ReadFile(dir.path() + "/collector/operator.token");
+  while (!operator_token.empty() && std::isspace(operator_token.back())) operator_token.pop_back();
+  auto stub = v1::ComparisonService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + port, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext token_ctx;
+  token_ctx.AddMetadata("authorization", "Bearer " + operator_token);
+  v1::CreateTokenRequest token_req;
+  token_req.set_name("scheduler");
+  token_req.set_role(v1::SERVICE);
+  v1::Token service_token;
+  ASSERT_TRUE(stub->CreateToken(&token_ctx, token_req, &service_token).ok());
+  shammie::testing::WriteFile(dir.path() + "/service.token", service_token.secret());
+  // Something to train on: three imported comparisons.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + operator_token);
+    v1::ImportSummary summary;
+    auto writer = stub->ImportComparisons(&ctx, &summary);
+    for (int i = 0; i < 3; ++i) {
+      v1::Comparison c;
+      auto* turn = c.mutable_context()->add_turns();
+      turn->set_role(v1::HUMAN);
+      turn->set_text("Question " + std::to_string(i));
+      c.mutable_response_a()->set_text("a");
+      c.mutable_response_b()->set_text("b");
+      c.set_preference(2);
+      c.set_labeler("sim-1");
+      ASSERT_TRUE(writer->Write(c));
+    }
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+
+  const int scheduler_port = PickFreePort();
+  const int scheduler_metrics = PickFreePort();
+  const int dead_trainer = PickFreePort();  // nothing listens: the PM stage waits
+  BackgroundProcess scheduler(
+      {bin + "/shammie-scheduler", "--data-dir", dir.path() + "/scheduler", "--listen",
+       "127.0.0.1:" + std::to_string(scheduler_port), "--metrics-listen",
+       "127.0.0.1:" + std::to_string(scheduler_metrics), "--artifact-dir", artifacts,
+       "--collector", "127.0.0.1:" + port, "--pm-trainer",
+       "127.0.0.1:" + std::to_string(dead_trainer), "--ppo-trainer",
+       "127.0.0.1:" + std::to_string(dead_trainer), "--token-file", dir.path() + "/service.token",
+       "--base-checkpoint", artifacts + "/base"},
+      dir.path() + "/scheduler.log");
+  auto sched = v1::Scheduler::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(scheduler_port), grpc::InsecureChannelCredentials()));
+  grpc::Status trigger;
+  v1::Iteration it;
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + service_token.secret());
+    v1::TriggerIterationRequest req;
+    req.set_key("scrape-test");
+    trigger = sched->TriggerIteration(&ctx, req, &it);
+    if (trigger.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(trigger.ok()) << trigger.error_message() << "\n" << ReadFile(dir.path() + "/scheduler.log");
+  EXPECT_EQ(it.id(), "iter-0001");
+
+  PrometheusServer prom(dir.path(),
+                        {{"shammie-collector", "127.0.0.1:" + std::to_string(http_port)},
+                         {"shammie-scheduler", "127.0.0.1:" + std::to_string(scheduler_metrics)}});
+  ASSERT_TRUE(prom.ready()) << prom.log();
+  EXPECT_EQ(prom.WaitFor(R"(sum(up{job=~"shammie-.*"}))", [](double v) { return v == 2; }), 2)
+      << prom.log() << ReadFile(dir.path() + "/scheduler.log");
+  EXPECT_EQ(prom.WaitFor(R"(shammie_iteration_stage{job="shammie-scheduler",stage="TRAIN_PM"})",
+                         [](double v) { return v == 1; }),
+            1)
+      << ReadFile(dir.path() + "/scheduler.log");
+  EXPECT_EQ(prom.Scalar(R"(shammie_iteration_number{job="shammie-scheduler"})"), 1);
+  EXPECT_EQ(prom.Scalar(R"(shammie_iteration_stage_duration_seconds_count{stage="SNAPSHOT"})"), 1);
+  EXPECT_EQ(prom.Scalar(R"(shammie_grpc_server_handled_total{job="shammie-scheduler",method="TriggerIteration",code="OK"})"), 1);
+  // The scheduler's SNAPSHOT asked the collector for its stats, as a service.
+  EXPECT_GE(prom.Scalar(R"(shammie_grpc_server_handled_total{job="shammie-collector",method="GetStats",code="OK"})"), 1);
+  EXPECT_EQ(prom.Scalar(R"(shammie_comparisons{job="shammie-collector"})"), 3);
+
+  // The collector serves the record the scheduler wrote.
+  httplib::Client http("127.0.0.1", http_port);
+  nlohmann::json record;
+  for (int i = 0; i < 100; ++i) {
+    auto res = http.Get("/api/v1/iterations/iter-0001");
+    if (res && res->status == 200) {
+      record = nlohmann::json::parse(res->body);
+      if (record["iteration"]["stage"] == "TRAIN_PM") break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(record["iteration"]["stage"], "TRAIN_PM") << record.dump();
+  EXPECT_EQ(record["iteration"]["watermark"], "3") << record.dump();
+
+  prom.Stop();
+  scheduler.Stop();
   collector.Stop();
 }
 
