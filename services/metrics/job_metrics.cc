@@ -44,11 +44,16 @@ JobMetrics::JobMetrics(std::shared_ptr<MetricsRegistry> registry, absl::string_v
 
 void JobMetrics::SetState(absl::string_view job, v1::JobState state) {
   const std::string job_label(job);
+  bool was_in_state = false;
   for (v1::JobState s : kStates) {
-    state_.Add({{"trainer", trainer_}, {"job", job_label}, {"state", std::string(JobStateLabel(s))}})
-        .Set(s == state ? 1 : 0);
+    prometheus::Gauge& g = state_.Add(
+        {{"trainer", trainer_}, {"job", job_label}, {"state", std::string(JobStateLabel(s))}});
+    if (s == state) was_in_state = g.Value() == 1;
+    g.Set(s == state ? 1 : 0);
   }
-  if (state == v1::JOB_SUCCEEDED || state == v1::JOB_FAILED || state == v1::JOB_CANCELLED) {
+  // The runner reports every change (progress too); a job ends once.
+  if (!was_in_state &&
+      (state == v1::JOB_SUCCEEDED || state == v1::JOB_FAILED || state == v1::JOB_CANCELLED)) {
     finished_.Add({{"trainer", trainer_}, {"state", std::string(JobStateLabel(state))}})
         .Increment();
   }

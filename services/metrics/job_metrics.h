@@ -31,8 +31,8 @@ class JobMetrics {
  public:
   JobMetrics(std::shared_ptr<MetricsRegistry> registry, absl::string_view trainer);
 
-  // Sets the job's state series; a terminal state also counts the job as
-  // finished (call it once per job end).
+  // Sets the job's state series; entering a terminal state also counts the
+  // job as finished (repeating the same state does not count it again).
   void SetState(absl::string_view job, v1::JobState state);
   void SetProgress(absl::string_view job, const v1::JobProgress& progress);
 

@@ -20,6 +20,7 @@ TEST(JobMetricsTest, StateIsOneHotAndEndStatesAreCounted) {
             0);
 
   pm.SetState("iter-0001/pm", v1::JOB_SUCCEEDED);
+  pm.SetState("iter-0001/pm", v1::JOB_SUCCEEDED);  // reported again: counted once
   text = registry->RenderText();
   EXPECT_EQ(SeriesValue(text, "shammie_job_state", {{"job", "iter-0001/pm"}, {"state", "RUNNING"}}),
             0);
