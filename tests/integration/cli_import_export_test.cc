@@ -43,7 +43,8 @@ class CliImportExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto p = common::Subprocess::Start({BinDir() + "/shammie-collector", "--data-dir", dir_.Sub("data"),
-                                        "--listen", "127.0.0.1:0", "--port-file", dir_.Sub("port")});
+                                        "--listen", "127.0.0.1:0", "--port-file", dir_.Sub("port"),
+                                        "--http-listen", "127.0.0.1:0"});
     ASSERT_TRUE(p.ok()) << p.status();
     collector_.emplace(std::move(*p));
     auto port = common::WaitForFile(dir_.Sub("port"), absl::Seconds(60));

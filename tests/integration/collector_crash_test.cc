@@ -48,7 +48,8 @@ class CollectorCrashTest : public ::testing::Test {
     const std::string port_file = dir_.Sub("port");
     std::remove(port_file.c_str());
     auto p = common::Subprocess::Start({BinDir() + "/shammie-collector", "--data-dir", dir_.Sub("data"),
-                                        "--listen", "127.0.0.1:0", "--port-file", port_file});
+                                        "--listen", "127.0.0.1:0", "--port-file", port_file,
+                                        "--http-listen", "127.0.0.1:0"});
     ASSERT_TRUE(p.ok()) << p.status();
     collector_.emplace(std::move(*p));
     auto port = common::WaitForFile(port_file, absl::Seconds(60));
