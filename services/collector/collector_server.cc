@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "services/collector/instrumented_collector.h"
+#include "services/metrics/rpc_metrics.h"
 
 namespace shammie::collector {
 
@@ -17,6 +19,7 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     const CollectorServerOptions& options) {
   std::unique_ptr<CollectorServer> s(new CollectorServer());
   SHAMMIE_ASSIGN_OR_RETURN(s->collector_, Collector::Open(options.collector));
+  if (options.metrics) s->collector_ = InstrumentCollector(std::move(s->collector_), options.metrics);
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
   s->service_ = std::make_unique<ComparisonServiceImpl>(s->collector_.get(), s->pool_.get(),
                                                         options.collector.max_request_bytes);
@@ -26,6 +29,11 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
   builder.RegisterService(s->service_.get());
+  if (options.metrics) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
+    f.push_back(metrics::MakeRpcMetricsInterceptorFactory(options.metrics));
+    builder.experimental().SetInterceptorCreators(std::move(f));
+  }
   // Let requests up to 4× the request limit through, so that an oversized
   // request gets the collector's INVALID_ARGUMENT naming the limit rather
   // than gRPC's RESOURCE_EXHAUSTED.

@@ -18,6 +18,7 @@
 #include "services/collector/collector.h"
 #include "services/collector/comparison_service.h"
 #include "services/collector/worker_pool.h"
+#include "services/metrics/metrics_registry.h"
 
 namespace shammie::collector {
 
@@ -27,6 +28,9 @@ struct CollectorServerOptions {
   CollectorOptions collector;
   // Calls that may block at once (mostly submits waiting for the fsync).
   int worker_threads = 64;
+  // When set, RPCs and the collector's domain series are recorded here
+  // (services/metrics); whoever owns the HTTP server serves it at /metrics.
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
 };
 
 class CollectorServer {

@@ -17,6 +17,7 @@
 #include "services/collector/http_api.h"
 #include "services/collector/http_status.h"
 #include "services/collector/web_assets.h"
+#include "services/dashboard/dashboard_api.h"
 
 namespace shammie::collector {
 namespace {
@@ -51,6 +52,30 @@ void ServeAsset(const httplib::Request& req, httplib::Response& res) {
   }
   res.status = 200;
   res.set_content(asset->bytes.data(), asset->bytes.size(), std::string(asset->content_type));
+}
+
+// The dashboard's routes (dashboard_api.h): errors through the one status
+// mapping, assets with the same caching and security headers as the page's.
+void ServeDashboard(const dashboard::DashboardApi& api, const httplib::Request& req,
+                    httplib::Response& res) {
+  absl::StatusOr<dashboard::DashboardReply> reply = api.Get(req.path);
+  if (!reply.ok()) {
+    WriteError(reply.status(), res);
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!reply->etag.empty()) {
+    res.set_header("ETag", reply->etag);
+    res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+    res.set_header("Referrer-Policy", "no-referrer");
+    if (req.get_header_value("If-None-Match") == reply->etag) {
+      res.status = 304;
+      return;
+    }
+  }
+  res.status = 200;
+  res.set_content(std::move(reply->body), reply->content_type);
 }
 
 // httplib calls this for every response ≥ 400. Responses our handlers wrote
@@ -117,7 +142,11 @@ class HttpServer::Impl {
   Impl(Collector* collector, const HttpServerOptions& options)
       : options_(options),
         api_(collector, HttpApiOptions{options.sampler_configured, options.rate_limit},
-             options.clock != nullptr ? options.clock : common::Clock::Real()) {}
+             options.clock != nullptr ? options.clock : common::Clock::Real()),
+        dashboard_({options.history, options.metrics, [collector]() {
+                      // Aggregates only; any role may read them.
+                      return collector->GetStats(Caller{"dashboard", v1::OPERATOR});
+                    }}) {}
 
   ~Impl() { Shutdown(); }
 
@@ -153,6 +182,14 @@ class HttpServer::Impl {
           SHAMMIE_LOG(ERROR) << "http: exception serving " << req.method << " " << req.path;
           WriteError(absl::InternalError("internal error"), res);
         });
+    // Before the API's routes, which answer unknown /api/ paths with 404.
+    auto dashboard = [this](const httplib::Request& req, httplib::Response& res) {
+      ServeDashboard(dashboard_, req, res);
+    };
+    server_.Get(R"(/dashboard(/[A-Za-z0-9._-]*)?)", dashboard);
+    server_.Get(R"(/api/v1/iterations(/[A-Za-z0-9_-]+(/curve)?)?)", dashboard);
+    server_.Get("/api/v1/labeling", dashboard);
+    if (options_.metrics) server_.Get("/metrics", dashboard);
     api_.Register(server_);
     server_.Get(R"(/[A-Za-z0-9._-]*)", ServeAsset);
 
@@ -193,6 +230,7 @@ class HttpServer::Impl {
  private:
   const HttpServerOptions options_;
   HttpApi api_;
+  const dashboard::DashboardApi dashboard_;
   httplib::Server server_;
   std::string host_;
   int port_ = 0;

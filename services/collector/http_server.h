@@ -19,6 +19,8 @@
 #include "common/clock.h"
 #include "services/collector/collector.h"
 #include "services/collector/rate_limiter.h"
+#include "services/dashboard/iteration_history.h"
+#include "services/metrics/metrics_registry.h"
 
 namespace shammie::collector {
 
@@ -36,6 +38,13 @@ struct HttpServerOptions {
   RateLimitOptions rate_limit;
   // For the rate limiter; nullptr means the real clock. Not owned.
   const common::Clock* clock = nullptr;
+  // The built-in dashboard (/dashboard, /api/v1/iterations…, /api/v1/labeling;
+  // services/dashboard/dashboard_api.h) reads iteration records here; nullptr
+  // shows no iterations. Not owned; must outlive the server.
+  const dashboard::IterationHistory* history = nullptr;
+  // Served at /metrics when set (the process's registry: in `shammie up`,
+  // every service's series).
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
 };
 
 class HttpServer {

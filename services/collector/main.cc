@@ -1,11 +1,12 @@
 // shammie-collector: the comparison collection service as a process.
 //
 //   shammie-collector --data-dir DIR --listen 127.0.0.1:50051 [--overlap N] [--no-sync]
-//                     [--http-listen 127.0.0.1:8080]
+//                     [--http-listen 127.0.0.1:8080] [--artifact-dir DIR]
 //
 // The HTTP port serves the labeler page and the JSON API (http_server.h) on
-// the same Collector as gRPC; --http-listen "" turns it off.
-//
+// the same Collector as gRPC, the dashboard (iteration history from
+// --artifact-dir) and /metrics (docs/metrics.md); --http-listen "" turns it
+// off.
 // Runs until SIGINT or SIGTERM, then shuts down cleanly (calls in flight
 // finish, the database closes). Flag names may use '-' or '_'.
 #include <csignal>
@@ -21,6 +22,8 @@
 #include "common/omp_env.h"
 #include "services/collector/collector_server.h"
 #include "services/collector/http_server.h"
+#include "services/dashboard/iteration_history.h"
+#include "services/metrics/metrics_registry.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/status_mapping.h"
 #include "services/collector/runtime_policy.h"
@@ -36,8 +39,10 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "Labeler page and JSON API listen address (host:port; port 0 picks one; empty: off).");
 ABSL_FLAG(double, http_requests_per_second, 20,
           "Requests per second per token on the HTTP API before 429 (bursts of 3x; 0: no limit).");
-ABSL_FLAG(std::string, port_file, "",
-          "If set, write the bound port here once serving (for tests and scripts).");
+ABSL_FLAG(std::string, artifact_dir, "",
+          "Artifact folder shared with the scheduler; the dashboard reads iteration history "
+          "from <dir>/history (empty: no history).");
+ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving (for tests and scripts).");
 
 int main(int argc, char** argv) {
   // The sampler runs torch (through PolicyRuntime): see common/omp_env.h.
@@ -69,6 +74,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.collector.sampler = sampler->get();
+  options.metrics = shammie::metrics::MetricsRegistry::Create();
   auto server = shammie::collector::CollectorServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "shammie-collector: %s\n", server.status().ToString().c_str());
@@ -82,12 +88,24 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  std::unique_ptr<shammie::dashboard::IterationHistory> history;
+  if (const std::string dir = absl::GetFlag(FLAGS_artifact_dir); !dir.empty()) {
+    auto opened = shammie::dashboard::IterationHistory::Open(dir);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "shammie-collector: --artifact-dir: %s\n", opened.status().ToString().c_str());
+      (*server)->Shutdown();
+      return 1;
+    }
+    history = *std::move(opened);
+  }
   std::unique_ptr<shammie::collector::HttpServer> http;
   if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); !http_listen.empty()) {
     shammie::collector::HttpServerOptions http_options;
     http_options.listen = http_listen;
     http_options.rate_limit.per_second = absl::GetFlag(FLAGS_http_requests_per_second);
     http_options.rate_limit.burst = 3 * http_options.rate_limit.per_second;
+    http_options.history = history.get();
+    http_options.metrics = options.metrics;
     auto started = shammie::collector::HttpServer::Start((*server)->collector(), http_options);
     if (!started.ok()) {
       std::fprintf(stderr, "shammie-collector: %s\n", started.status().ToString().c_str());

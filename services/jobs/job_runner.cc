@@ -94,7 +94,11 @@ absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Create(const JobRunnerOpti
   return runner;
 }
 
-JobRunner::JobRunner(const JobRunnerOptions& options) : options_(options) {}
+JobRunner::JobRunner(const JobRunnerOptions& options)
+    : options_(options),
+      job_metrics_(options.metrics ? std::make_unique<metrics::JobMetrics>(
+                                         options.metrics, options.trainer)
+                                   : nullptr) {}
 
 JobRunner::~JobRunner() {
   std::vector<Running*> all;
@@ -357,6 +361,10 @@ absl::Status JobRunner::Mutate(Running* r, const Change& change, bool sync) {
 }
 
 void JobRunner::Notify(const v1::StoredJob& job) {
+  if (job_metrics_) {
+    job_metrics_->SetState(job.status().key(), job.status().state());
+    job_metrics_->SetProgress(job.status().key(), job.status().progress());
+  }
   absl::MutexLock ll(&listeners_mu_);
   for (auto& [sub, s] : listeners_) {
     if (s.listener && s.job_id == job.status().id()) s.listener(job);

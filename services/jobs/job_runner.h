@@ -39,6 +39,7 @@
 #include "common/clock.h"
 #include "google/protobuf/any.pb.h"
 #include "shammie/v1/jobs.pb.h"
+#include "services/metrics/job_metrics.h"
 #include "storage/job_store.h"
 
 namespace shammie::jobs {
@@ -78,6 +79,10 @@ struct JobRunnerOptions {
   // no limit. (Training jobs compete for the same cores: one at a time is
   // usually fastest.)
   int max_running = 0;
+  // When set, every job's state and progress are exported as the job series
+  // (services/metrics/job_metrics.h) under trainer=`trainer` ("pm", "ppo").
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
+  std::string trainer;
 };
 
 class JobRunner {
@@ -136,6 +141,7 @@ class JobRunner {
   void Notify(const v1::StoredJob& job);
 
   const JobRunnerOptions options_;
+  const std::unique_ptr<metrics::JobMetrics> job_metrics_;  // null without options_.metrics
 
   absl::Mutex mu_;
   // Jobs with a live worker, by id.

@@ -29,6 +29,9 @@ ABSL_FLAG(std::string, data_dir, "", "RocksDB folder for iterations and the sche
 ABSL_FLAG(std::string, listen, "127.0.0.1:50054", "gRPC listen address");
 ABSL_FLAG(std::string, metrics_listen, "auto",
           "Prometheus /metrics address; \"auto\" = gRPC port + 1000 on the same host, \"\" = none");
+ABSL_FLAG(std::string, artifact_dir, "",
+          "artifact folder; each iteration's record (PPO curve, PM reports, Elo) is written to "
+          "<dir>/history for the collector's dashboard (empty: none)");
 ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "collector gRPC address");
 ABSL_FLAG(std::string, pm_trainer, "127.0.0.1:50052", "pm-trainer gRPC address");
 ABSL_FLAG(std::string, ppo_trainer, "127.0.0.1:50053", "ppo-trainer gRPC address");
@@ -108,6 +111,7 @@ int main(int argc, char** argv) {
     opts.pipeline.token = std::string(absl::StripAsciiWhitespace(ss.str()));
   }
   opts.listen = absl::GetFlag(FLAGS_listen);
+  opts.artifact_dir = absl::GetFlag(FLAGS_artifact_dir);
   opts.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   if (opts.metrics_listen == "auto") {
     auto colon = opts.listen.rfind(':');

@@ -4,51 +4,13 @@
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "prometheus/exposer.h"
-#include "prometheus/gauge.h"
-#include "prometheus/registry.h"
+#include "services/metrics/metrics_exposer.h"
+#include "services/metrics/rpc_metrics.h"
+#include "services/scheduler/iteration_recorder.h"
 #include "services/scheduler/scheduler_service.h"
 
 namespace shammie::scheduler {
 namespace {
-
-// Gauges a dashboard plots per iteration: the stage in flight and the
-// evaluation of the newest finished iteration.
-class SchedulerMetrics {
- public:
-  explicit SchedulerMetrics(prometheus::Registry* r)
-      : stage_(prometheus::BuildGauge()
-                   .Name("shammie_scheduler_stage")
-                   .Help("Stage of the newest iteration (IterationStage number)")
-                   .Register(*r)
-                   .Add({})),
-        progress_(prometheus::BuildGauge()
-                      .Name("shammie_scheduler_stage_progress")
-                      .Help("Progress of the stage in flight, 0..1")
-                      .Register(*r)
-                      .Add({})),
-        eval_(prometheus::BuildGauge()
-                  .Name("shammie_iteration_eval")
-                  .Help("Evaluation of the newest finished iteration, by metric")
-                  .Register(*r)) {}
-
-  void Observe(const v1::Iteration& it) {
-    stage_.Set(it.stage());
-    progress_.Set(it.stage_progress());
-    if (it.stage() != v1::SUCCEEDED) return;
-    const std::pair<const char*, double> values[] = {
-        {"comparisons", double(it.comparisons())}, {"pm_accuracy", it.pm_accuracy()},
-        {"pm_ece", it.pm_ece()}, {"reward", it.reward()}, {"kl", it.kl()},
-        {"sqrt_kl", it.sqrt_kl()}, {"slope", it.fit_slope()}, {"r2", it.fit_r2()},
-        {"gold_reward", it.gold_reward()}, {"elo", it.elo()}};
-    for (const auto& [name, v] : values) eval_.Add({{"metric", name}}).Set(v);
-  }
-
- private:
-  prometheus::Gauge& stage_;
-  prometheus::Gauge& progress_;
-  prometheus::Family<prometheus::Gauge>& eval_;
-};
 
 class RunningSchedulerServer : public SchedulerServer {
  public:
@@ -62,22 +24,28 @@ class RunningSchedulerServer : public SchedulerServer {
   }
 
   absl::Status Serve(const SchedulerServerOptions& options) {
+    registry_ = options.metrics ? options.metrics : metrics::MetricsRegistry::Create();
     if (!options.metrics_listen.empty()) {
-      try {
-        exposer_ = std::make_unique<prometheus::Exposer>(options.metrics_listen);
-      } catch (const std::exception& e) {
-        return absl::UnavailableError(
-            absl::StrCat("metrics_listen ", options.metrics_listen, ": ", e.what()));
-      }
-      registry_ = std::make_shared<prometheus::Registry>();
-      metrics_ = std::make_unique<SchedulerMetrics>(registry_.get());
-      exposer_->RegisterCollectable(registry_);
-      subscription_ = scheduler_->Subscribe([this](const v1::Iteration& it) { metrics_->Observe(it); });
+      SHAMMIE_ASSIGN_OR_RETURN(exposer_,
+                               metrics::MetricsExposer::Start(options.metrics_listen, registry_));
     }
+    if (!options.artifact_dir.empty()) {
+      SHAMMIE_ASSIGN_OR_RETURN(history_, dashboard::IterationHistory::Open(options.artifact_dir));
+    }
+    IterationRecorderOptions recorder;
+    recorder.metrics = registry_;
+    recorder.history = history_.get();
+    recorder.pipeline = pipeline_.get();
+    recorder.base_snapshot = options.scheduler.iteration.base_snapshot;
+    recorder_ = std::make_unique<IterationRecorder>(std::move(recorder));
+    subscription_ = scheduler_->Subscribe([this](const v1::Iteration& it) { recorder_->Observe(it); });
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&service_);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
+    f.push_back(metrics::MakeRpcMetricsInterceptorFactory(registry_));
+    builder.experimental().SetInterceptorCreators(std::move(f));
     server_ = builder.BuildAndStart();
     if (!server_ || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("listen ", options.listen, ": cannot bind"));
@@ -100,9 +68,10 @@ class RunningSchedulerServer : public SchedulerServer {
   SchedulerService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  std::unique_ptr<prometheus::Exposer> exposer_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<SchedulerMetrics> metrics_;
+  std::shared_ptr<metrics::MetricsRegistry> registry_;
+  std::unique_ptr<metrics::MetricsExposer> exposer_;
+  std::unique_ptr<dashboard::IterationHistory> history_;
+  std::unique_ptr<IterationRecorder> recorder_;
   int subscription_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/metrics/metrics_registry.h"
 #include "services/scheduler/grpc_pipeline.h"
 #include "services/scheduler/scheduler.h"
 
@@ -20,8 +21,15 @@ struct SchedulerServerOptions {
   // "127.0.0.1:50054"; port 0 picks a free one (see SchedulerServer::port()).
   std::string listen = "127.0.0.1:50054";
   // Prometheus /metrics address ("127.0.0.1:51054" = gRPC port + 1000 by
-  // convention); empty = no metrics endpoint.
+  // convention); empty = no metrics endpoint of its own.
   std::string metrics_listen;
+  // The registry RPCs and iteration series go to (docs/metrics.md); null
+  // makes a private one. `shammie up` passes the process's shared registry
+  // (served on the collector's HTTP port) and no metrics_listen.
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
+  // Artifact folder: each iteration's record (PPO curve, PM reports, Elo
+  // table) goes to <artifact_dir>/history/ for the dashboard; empty = none.
+  std::string artifact_dir;
 };
 
 class SchedulerServer {

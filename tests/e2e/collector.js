@@ -41,7 +41,8 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class Collector {
-  static async start() {
+  // `extraArgs` are appended to the command line (e.g. ['--artifact-dir', dir]).
+  static async start(extraArgs = []) {
     const c = new Collector();
     c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shammie-e2e-'));
     c.grpcPort = await freePort();
@@ -53,6 +54,7 @@ class Collector {
       '--data-dir', c.dataDir,
       '--listen', c.grpcAddr,
       '--http-listen', `127.0.0.1:${c.httpPort}`,
+      ...extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.proc.stdout.on('data', (d) => { c.log += d; });
     c.proc.stderr.on('data', (d) => { c.log += d; });

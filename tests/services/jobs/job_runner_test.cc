@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "shammie/v1/pm_trainer.pb.h"
+#include "tests/lib/metrics_text.h"
 
 namespace shammie::jobs {
 namespace {
@@ -116,6 +117,33 @@ TEST_F(JobRunnerTest, JobRunsToSuccessWithResultAndCheckpoint) {
   EXPECT_TRUE(done->status().has_finished_at());
   // What the store holds agrees with what the runner returned.
   EXPECT_EQ(store_->Get(job->status().id())->status().state(), v1::JOB_SUCCEEDED);
+}
+
+// With a registry, the runner exports every job's state and progress
+// (services/metrics/job_metrics.h), counting each end once.
+TEST_F(JobRunnerTest, JobStateAndProgressAreExported) {
+  auto registry = metrics::MetricsRegistry::Create();
+  auto runner = JobRunner::Create(
+      {store_.get(), common::Clock::Real(), script_.Work(), registry, "pm"});
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  runner_ = std::move(runner).value();
+  auto job = runner_->Start("iter-0002/pm", Spec(4));
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_TRUE(runner_->WaitUntilDone(job->status().id(), absl::Seconds(30)).ok());
+  const std::string text = registry->RenderText();
+  const std::map<std::string, std::string> l = {{"trainer", "pm"}, {"job", "iter-0002/pm"}};
+  auto with = [&](const char* state) {
+    auto m = l;
+    m["state"] = state;
+    return m;
+  };
+  EXPECT_EQ(shammie::testing::SeriesValue(text, "shammie_job_state", with("SUCCEEDED")), 1);
+  EXPECT_EQ(shammie::testing::SeriesValue(text, "shammie_job_state", with("RUNNING")), 0);
+  EXPECT_EQ(shammie::testing::SeriesValue(text, "shammie_job_step", l), 4);
+  EXPECT_EQ(shammie::testing::SeriesValue(text, "shammie_job_progress_ratio", l), 1);
+  EXPECT_EQ(shammie::testing::SeriesValue(text, "shammie_jobs_finished_total",
+                                          {{"trainer", "pm"}, {"state", "SUCCEEDED"}}),
+            1);
 }
 
 TEST_F(JobRunnerTest, SameKeyReturnsTheSameJobWithoutRunningItTwice) {
