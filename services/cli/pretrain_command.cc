@@ -138,7 +138,8 @@ int RunPretrain(const std::vector<std::string>& argv) {
     return report.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   nlohmann::json j = ReportJson(f, *report, sim::MeasureHeadroom(f.seed + 0x5eed, 2000));
-  std::printf("%s\n", j.dump().c_str());
+  // Sampled responses may be invalid UTF-8 (a byte model can emit any byte).
+  std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   return 0;
 }
 
