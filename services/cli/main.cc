@@ -10,6 +10,8 @@
 
 namespace shammie::cli {
 // One declaration per command file.
+int RunBench(const std::vector<std::string>& args);
+int RunPretrain(const std::vector<std::string>& args);
 int RunTokenize(const std::vector<std::string>& args);
 }  // namespace shammie::cli
 
@@ -19,6 +21,8 @@ using shammie::cli::Command;
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {"bench", "run a benchmark (train, generate) and print one JSON line", shammie::cli::RunBench},
+      {"pretrain", "pretrain the tiny base policy on the synthetic corpus", shammie::cli::RunPretrain},
       {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
   };
   return commands;
