@@ -20,10 +20,14 @@ namespace shammie::bench {
 // lasting about `seconds` in total.
 double MatmulPeakGflops(int n = 2048, double seconds = 1.0);
 
+// Wall-clock and process CPU time (all threads): on a shared, oversubscribed
+// machine the wall clock measures the neighbours; CPU time measures the work.
 struct Timing {
   int runs = 0;
-  double seconds = 0;  // total over `runs`
+  double seconds = 0;      // wall clock, total over `runs`
+  double cpu_seconds = 0;  // process CPU time (user + system, all threads)
   double per_run() const { return runs > 0 ? seconds / runs : 0; }
+  double cpu_per_run() const { return runs > 0 ? cpu_seconds / runs : 0; }
 };
 
 // Calls fn() `warmup` times untimed, then repeatedly until at least
@@ -40,6 +44,7 @@ std::string ReferenceDir();
 // UNAVAILABLE when python or torch is missing; INTERNAL on a bad line.
 struct ReferenceResult {
   double value = 0;
+  double cpu_value = 0;  // the same rate per CPU second ("cpu_" + field)
   int threads = 0;
   std::string json;  // the best run's line
 };

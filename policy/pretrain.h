@@ -26,7 +26,7 @@ namespace shammie::policy {
 
 struct PretrainOptions {
   GptConfig config;              // the tiny default; vocab must be 257 (bytes)
-  int64_t steps = 500;
+  int64_t steps = 300;
   int64_t batch_size = 32;
   double learning_rate = 3e-3;
   int64_t warmup_steps = 25;

@@ -4,7 +4,7 @@ clipping, AdamW with decay on matrices only), timed in plain PyTorch.
 
 usage: train_bench.py --layers L --d-model C --heads H --seq T --batch B
                       [--vocab V] [--threads N] [--seconds S]
-Prints one JSON line: {"tokens_per_s": ..., "step_ms": ..., "threads": N}.
+Prints one JSON line (wall-clock and process-CPU-time rates): {"tokens_per_s": ..., "step_ms": ..., "threads": N}.
 Run with /usr/bin/python3 and OMP_WAIT_POLICY=PASSIVE (bench/train_bench.cc
 spawns it and keeps the best thread count).
 """
@@ -55,13 +55,16 @@ def main():
         step()
     n = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     while True:
         step()
         n += 1
         elapsed = time.perf_counter() - start
         if elapsed >= a.seconds and n >= 3:
             break
+    cpu = time.process_time() - cpu_start
     print(json.dumps({"tokens_per_s": n * a.batch * a.seq / elapsed,
+                      "cpu_tokens_per_s": n * a.batch * a.seq / cpu,
                       "step_ms": 1000 * elapsed / n, "steps": n,
                       "threads": torch.get_num_threads()}))
 

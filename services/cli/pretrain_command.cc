@@ -27,7 +27,7 @@ namespace shammie::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: shammie pretrain --out DIR [--steps 500] [--seed 0] [--batch 32] [--lr 3e-3]\n"
+    "usage: shammie pretrain --out DIR [--steps 300] [--seed 0] [--batch 32] [--lr 3e-3]\n"
     "                        [--corpus 20000] [--eval 256] [--checkpoint-every 100] [--reuse]\n";
 
 struct PretrainFlags {
@@ -44,7 +44,7 @@ absl::StatusOr<PretrainFlags> ParseFlags(const std::vector<std::string>& argv) {
   f.out = args->Get("out");
   if (f.out.empty()) return absl::InvalidArgumentError("--out is required");
   for (auto [name, field, def] : std::vector<std::tuple<const char*, int64_t*, int64_t>>{
-           {"steps", &f.steps, 500}, {"seed", &f.seed, 0}, {"batch", &f.batch, 32},
+           {"steps", &f.steps, 300}, {"seed", &f.seed, 0}, {"batch", &f.batch, 32},
            {"corpus", &f.corpus, 20000}, {"eval", &f.eval, 256},
            {"checkpoint-every", &f.checkpoint_every, 100}}) {
     absl::StatusOr<int64_t> v = args->GetInt(name, def);
@@ -138,7 +138,8 @@ int RunPretrain(const std::vector<std::string>& argv) {
     return report.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   nlohmann::json j = ReportJson(f, *report, sim::MeasureHeadroom(f.seed + 0x5eed, 2000));
-  std::printf("%s\n", j.dump().c_str());
+  // Sampled responses may be invalid UTF-8 (a byte model can emit any byte).
+  std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   return 0;
 }
 
