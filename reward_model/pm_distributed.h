@@ -17,23 +17,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
+#include "reward_model/distributed_env.h"
 
 namespace shammie::reward_model {
-
-struct DistributedOptions {
-  int64_t rank = 0;
-  int64_t world_size = 1;
-  std::string master_addr = "127.0.0.1";
-  int master_port = 29500;
-  absl::Duration timeout = absl::Seconds(60);  // waiting for the other ranks
-};
-
-// From the torchrun variables; world_size 1 when WORLD_SIZE is unset.
-// INVALID_ARGUMENT naming the variable when one is malformed or
-// RANK >= WORLD_SIZE, or when MASTER_ADDR/MASTER_PORT are missing with
-// WORLD_SIZE > 1.
-absl::StatusOr<DistributedOptions> DistributedOptionsFromEnv();
 
 class ProcessGroup {
  public:

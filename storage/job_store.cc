@@ -76,6 +76,15 @@ class RocksJobStore : public JobStore {
     return GetLocked(std::string(id));
   }
 
+  absl::StatusOr<v1::StoredJob> GetByKey(absl::string_view key) override {
+    absl::MutexLock lock(&mu_);
+    std::string id;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), absl::StrCat(kKeyPrefix, key), &id);
+    if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no job with key \"", key, "\""));
+    SHAMMIE_RETURN_IF_ERROR(FromRocks(s, "read key index"));
+    return GetLocked(id);
+  }
+
   absl::Status Update(const v1::StoredJob& job) override { return Put(job, /*sync=*/true); }
   absl::Status UpdateProgress(const v1::StoredJob& job) override {
     return Put(job, /*sync=*/false);

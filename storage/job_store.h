@@ -60,6 +60,9 @@ class JobStore {
   // NOT_FOUND when no job has this id.
   virtual absl::StatusOr<v1::StoredJob> Get(absl::string_view id) = 0;
 
+  // The job `key` names. NOT_FOUND when no job has this key.
+  virtual absl::StatusOr<v1::StoredJob> GetByKey(absl::string_view key) = 0;
+
   // Replaces a stored job (synced). NOT_FOUND when the id is unknown;
   // FAILED_PRECONDITION when the stored job already ended (SUCCEEDED, FAILED,
   // CANCELLED): an ended job never changes.

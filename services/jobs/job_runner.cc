@@ -153,6 +153,12 @@ absl::StatusOr<v1::StoredJob> JobRunner::Get(const std::string& id) {
   return options_.store->Get(id);
 }
 
+absl::StatusOr<v1::StoredJob> JobRunner::GetByKey(const std::string& key) {
+  auto job = options_.store->GetByKey(key);
+  if (!job.ok()) return job.status();
+  return Get(job->status().id());
+}
+
 absl::StatusOr<std::vector<v1::StoredJob>> JobRunner::List() {
   auto jobs = options_.store->List();
   if (!jobs.ok()) return jobs.status();
@@ -192,13 +198,61 @@ absl::StatusOr<v1::StoredJob> JobRunner::Cancel(const std::string& id) {
     return absl::FailedPreconditionError(absl::StrCat("job ", id, " already ended"));
   }
   if (!s.ok()) return s;
-  // Only now, with cancel_requested on disk, is the worker told.
-  r->cancelled = true;
+  // Only now, with cancel_requested on disk, is the worker told (under mu_,
+  // so a worker waiting for a slot re-checks its condition).
+  {
+    absl::MutexLock lock(&mu_);
+    r->cancelled = true;
+  }
   absl::MutexLock rl(&r->mu);
   return r->snapshot;
 }
 
 void JobRunner::RunWorker(Running* r) {
+  if (options_.max_running > 0) {
+    // Wait PENDING for a free slot (or a cancel / shutdown).
+    bool start;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this, r]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return running_count_ < options_.max_running || r->cancelled.load() || shutting_down_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      start = !r->cancelled.load() && !shutting_down_;
+      if (start) ++running_count_;
+    }
+    if (!start) {
+      FinishUnstarted(r);
+      return;
+    }
+  }
+  RunStarted(r);
+  if (options_.max_running > 0) {
+    absl::MutexLock lock(&mu_);
+    --running_count_;
+  }
+}
+
+void JobRunner::FinishUnstarted(Running* r) {
+  bool cancel_requested;
+  {
+    absl::MutexLock rl(&r->mu);
+    cancel_requested = r->snapshot.cancel_requested();
+  }
+  if (!cancel_requested) return;  // shutdown: stays PENDING, resumed later
+  const absl::Time now = options_.clock->Now();
+  Mutate(
+      r,
+      [&](v1::StoredJob& j) {
+        j.mutable_status()->set_state(v1::JOB_CANCELLED);
+        *j.mutable_status()->mutable_finished_at() = ToProto(now);
+        return true;
+      },
+      /*sync=*/true)
+      .IgnoreError();
+}
+
+void JobRunner::RunStarted(Running* r) {
   v1::StoredJob start;
   absl::Status s = Mutate(
       r,

@@ -74,6 +74,10 @@ struct JobRunnerOptions {
   storage::JobStore* store = nullptr;               // not owned; outlives the runner
   common::Clock* clock = common::Clock::Real();     // not owned
   JobWork work;                                     // required
+  // Jobs that run at once; the others wait PENDING, in start order. 0 =
+  // no limit. (Training jobs compete for the same cores: one at a time is
+  // usually fastest.)
+  int max_running = 0;
 };
 
 class JobRunner {
@@ -90,6 +94,9 @@ class JobRunner {
   // NOT_FOUND for an unknown id. Returns the newest state (in memory for a
   // running job, so progress is current).
   absl::StatusOr<v1::StoredJob> Get(const std::string& id);
+
+  // The job `key` names, newest state; NOT_FOUND when none.
+  absl::StatusOr<v1::StoredJob> GetByKey(const std::string& key);
 
   // Requests cancellation. NOT_FOUND for an unknown id; FAILED_PRECONDITION
   // when the job already ended. Returns at once; the job ends CANCELLED when
@@ -119,6 +126,8 @@ class JobRunner {
   explicit JobRunner(const JobRunnerOptions& options);
   void Launch(v1::StoredJob job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunWorker(Running* running);
+  void RunStarted(Running* running);
+  void FinishUnstarted(Running* running);
   // Applies `change` to a copy of the job's snapshot; when it returns true,
   // stores the copy (synced when `sync`), then makes it the snapshot and
   // tells listeners. Returning false leaves everything as it was.
@@ -132,6 +141,7 @@ class JobRunner {
   // Jobs with a live worker, by id.
   std::map<std::string, std::unique_ptr<Running>> running_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+  int running_count_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Listeners are called under this lock so Unsubscribe can promise no later
   // calls; it is never held while taking mu_.

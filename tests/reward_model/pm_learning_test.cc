@@ -82,6 +82,11 @@ v1::PmReport TrainAndEvaluate(v1::PmLoss loss, const Labeled& train, const Label
   for (const auto& [family, acc] : report.accuracy_by_labeler()) {
     std::printf("    %-12s label accuracy %.3f\n", family.c_str(), acc);
   }
+  for (const v1::ReliabilityBin& b : report.reliability()) {
+    std::printf("    P(A>B) in [%.1f, %.1f): n=%4llu mean predicted %.3f observed %.3f\n",
+                b.predicted_low(), b.predicted_high(), static_cast<unsigned long long>(b.count()),
+                b.mean_predicted(), b.observed());
+  }
   return report;
 }
 

@@ -64,6 +64,8 @@ TEST_F(JobStoreTest, SameKeyReturnsTheSameJobAndIgnoresTheNewSpec) {
   ASSERT_TRUE(again->job.spec().UnpackTo(&spec));
   EXPECT_EQ(spec.base_checkpoint(), "/first");
   EXPECT_EQ(store->List()->size(), 1u);
+  EXPECT_EQ(store->GetByKey("iter-1/pm")->status().id(), first->job.status().id());
+  EXPECT_EQ(store->GetByKey("iter-2/pm").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(JobStoreTest, EmptyKeyIsInvalid) {

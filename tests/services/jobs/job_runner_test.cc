@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 struct Script {
   std::atomic<bool> hold{false};
   std::atomic<int> steps_run{0};
+  std::atomic<int> hold_after{-1};  // sets `hold` once this step is done
   std::vector<uint64_t> started_at;  // resume_step seen at each start
   absl::Mutex mu;
 
@@ -48,6 +49,7 @@ struct Script {
         ctx.ReportProgress(p);
         auto s = ctx.SaveResumePoint("/ckpt/step-" + std::to_string(step), step);
         if (!s.ok()) return s;
+        if (static_cast<int>(step) == hold_after.load()) hold = true;
       }
       JobOutcome out;
       v1::PmReport report;
@@ -78,8 +80,9 @@ class JobRunnerTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(store).value();
   }
-  void StartRunner() {
-    auto runner = JobRunner::Create({store_.get(), common::Clock::Real(), script_.Work()});
+  void StartRunner(int max_running = 0) {
+    auto runner =
+        JobRunner::Create({store_.get(), common::Clock::Real(), script_.Work(), max_running});
     ASSERT_TRUE(runner.ok()) << runner.status();
     runner_ = std::move(runner).value();
   }
@@ -178,17 +181,17 @@ TEST_F(JobRunnerTest, RestartedRunnerResumesFromTheLastResumePoint) {
   script_.hold = false;
   // The job pauses after step 2 (the test holds it there) when the runner is
   // destroyed, like a trainer stopped mid-job.
+  script_.hold_after = 2;
   StartRunner();
   auto job = runner_->Start("k", Spec(6));
   const std::string id = job->status().id();
   while (script_.steps_run.load() < 2) absl::SleepFor(absl::Milliseconds(1));
-  script_.hold = true;
   absl::SleepFor(absl::Milliseconds(20));
   runner_.reset();
   auto stored = store_->Get(id);
   ASSERT_EQ(stored->status().state(), v1::JOB_RUNNING);
   const uint64_t saved = stored->resume_step();
-  ASSERT_GE(saved, 2u);
+  ASSERT_EQ(saved, 2u);
 
   // Reopen the store from disk too, as a new process would.
   store_.reset();
@@ -231,6 +234,28 @@ TEST_F(JobRunnerTest, FinishedJobsAreListedAfterRestart) {
   ASSERT_EQ(jobs->size(), 2u);
   EXPECT_EQ((*jobs)[0].status().state(), v1::JOB_SUCCEEDED);
   EXPECT_EQ((*jobs)[1].status().state(), v1::JOB_FAILED);
+}
+
+TEST_F(JobRunnerTest, MaxRunningQueuesJobsPendingAndCancelWorksWhileQueued) {
+  script_.hold = true;
+  StartRunner(/*max_running=*/1);
+  auto a = runner_->Start("a", Spec(2));
+  while (runner_->Get(a->status().id())->status().state() != v1::JOB_RUNNING) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  auto b = runner_->Start("b", Spec(2));
+  auto c = runner_->Start("c", Spec(2));
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(runner_->Get(b->status().id())->status().state(), v1::JOB_PENDING);
+  ASSERT_TRUE(runner_->Cancel(c->status().id()).ok());
+  EXPECT_EQ(runner_->WaitUntilDone(c->status().id(), absl::Seconds(30))->status().state(),
+            v1::JOB_CANCELLED);
+  script_.hold = false;
+  EXPECT_EQ(runner_->WaitUntilDone(a->status().id(), absl::Seconds(30))->status().state(),
+            v1::JOB_SUCCEEDED);
+  EXPECT_EQ(runner_->WaitUntilDone(b->status().id(), absl::Seconds(30))->status().state(),
+            v1::JOB_SUCCEEDED);
+  EXPECT_EQ(script_.steps_run.load(), 4);
 }
 
 }  // namespace

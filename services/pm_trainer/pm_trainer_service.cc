@@ -1,0 +1,118 @@
+#include "services/pm_trainer/pm_trainer_service.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "reward_model/pm_job.h"
+#include "services/common/grpc_status.h"
+#include "services/jobs/job_watch_reactor.h"
+
+namespace shammie::pm_trainer {
+namespace {
+
+template <typename Response>
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
+                                const absl::StatusOr<Response>& result, Response* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (result.ok()) *response = *result;
+  reactor->Finish(services::ToGrpcStatus(result.status()));
+  return reactor;
+}
+
+v1::PmJobEvent ToEvent(const v1::StoredJob& job) {
+  v1::PmJobEvent event;
+  *event.mutable_status() = job.status();
+  if (job.status().state() == v1::JOB_SUCCEEDED) job.result().UnpackTo(event.mutable_report());
+  return event;
+}
+
+}  // namespace
+
+v1::PmJob ToPmJob(const v1::StoredJob& job) {
+  v1::PmJob out;
+  *out.mutable_status() = job.status();
+  job.spec().UnpackTo(out.mutable_spec());
+  if (job.status().state() == v1::JOB_SUCCEEDED) job.result().UnpackTo(out.mutable_report());
+  return out;
+}
+
+absl::StatusOr<v1::PmJob> PmTrainerService::Start(const v1::PmJobSpec& request) {
+  if (request.key().empty()) {
+    return absl::InvalidArgumentError("key: required (the idempotency key)");
+  }
+  // Validation below only decides whether a NEW job may start; a key that
+  // already names a job returns it (a re-sent StartJob is idempotent).
+  auto existing = runner_->GetByKey(request.key());
+  if (existing.ok()) return ToPmJob(*existing);
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  if (auto s = reward_model::ValidatePmSpec(request); !s.ok()) return s;
+  v1::PmJobSpec spec = reward_model::WithDefaults(request);
+  auto stats = collector_->GetStats();
+  if (!stats.ok()) return stats.status();
+  if (stats->last_seq() == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "comparisons: the collector at ", collector_->address(), " holds none; nothing to train on"));
+  }
+  if (spec.watermark() > stats->last_seq()) {
+    return absl::InvalidArgumentError(absl::StrCat("watermark: ", spec.watermark(),
+                                                   " is beyond the last comparison (seq ",
+                                                   stats->last_seq(), ")"));
+  }
+  if (spec.watermark() == 0) spec.set_watermark(stats->last_seq());  // pin "all stored now"
+  google::protobuf::Any any;
+  any.PackFrom(spec);
+  auto job = runner_->Start(spec.key(), any);
+  if (!job.ok()) return job.status();
+  return ToPmJob(*job);
+}
+
+grpc::ServerUnaryReactor* PmTrainerService::StartJob(grpc::CallbackServerContext* context,
+                                                     const v1::PmJobSpec* request,
+                                                     v1::PmJob* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Start talks to the collector (a blocking RPC): off the reactor thread.
+  std::thread([this, reactor, request, response] {
+    absl::StatusOr<v1::PmJob> result = Start(*request);
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(services::ToGrpcStatus(result.status()));
+  }).detach();
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PmTrainerService::GetJob(grpc::CallbackServerContext* context,
+                                                   const v1::GetJobRequest* request,
+                                                   v1::PmJob* response) {
+  auto job = runner_->Get(request->id());
+  return Reply<v1::PmJob>(context, job.ok() ? absl::StatusOr<v1::PmJob>(ToPmJob(*job))
+                                            : absl::StatusOr<v1::PmJob>(job.status()),
+                          response);
+}
+
+grpc::ServerUnaryReactor* PmTrainerService::CancelJob(grpc::CallbackServerContext* context,
+                                                      const v1::CancelJobRequest* request,
+                                                      v1::PmJob* response) {
+  auto job = runner_->Cancel(request->id());
+  return Reply<v1::PmJob>(context, job.ok() ? absl::StatusOr<v1::PmJob>(ToPmJob(*job))
+                                            : absl::StatusOr<v1::PmJob>(job.status()),
+                          response);
+}
+
+grpc::ServerUnaryReactor* PmTrainerService::ListJobs(grpc::CallbackServerContext* context,
+                                                     const v1::ListJobsRequest* request,
+                                                     v1::ListPmJobsResponse* response) {
+  auto jobs = runner_->List();
+  absl::StatusOr<v1::ListPmJobsResponse> out = jobs.status();
+  if (jobs.ok()) {
+    v1::ListPmJobsResponse list;
+    for (const v1::StoredJob& j : *jobs) *list.add_jobs() = ToPmJob(j);
+    out = std::move(list);
+  }
+  return Reply<v1::ListPmJobsResponse>(context, out, response);
+}
+
+grpc::ServerWriteReactor<v1::PmJobEvent>* PmTrainerService::WatchJob(
+    grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
+  return new jobs::JobWatchReactor<v1::PmJobEvent>(runner_, request->id(), ToEvent);
+}
+
+}  // namespace shammie::pm_trainer
