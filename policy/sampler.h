@@ -25,32 +25,14 @@
 
 #include "absl/status/statusor.h"
 #include "policy/gpt.h"
+#include "policy/sampling_params.h"
 
 namespace shammie::policy {
-
-struct SamplingParams {
-  // 0 = greedy (argmax); otherwise logits are divided by it.
-  double temperature = 1.0;
-  // Keep only the k most likely tokens; 0 = off.
-  int64_t top_k = 0;
-  // Keep the smallest set of most likely tokens whose mass reaches top_p
-  // (applied after top-k); 1 = off. Must be in (0, 1].
-  double top_p = 1.0;
-  // Generation stops after this many tokens ("length").
-  int64_t max_new_tokens = 64;
-  // Generation stops when the decoded response contains one of these; the
-  // returned text ends before it. Needs a Detokenizer.
-  std::vector<std::string> stop;
-  uint64_t seed = 0;
-};
 
 struct GenerationRequest {
   std::vector<int64_t> prompt;  // token ids, non-empty
   SamplingParams params;
 };
-
-enum class FinishReason { kLength, kEndOfText, kStopString };
-const char* FinishReasonName(FinishReason r);  // "length", "eos", "stop"
 
 struct Completion {
   // Generated token ids. Includes the end-of-text token when finish ==

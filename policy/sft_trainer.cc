@@ -48,10 +48,11 @@ absl::Status ValidateExamples(const std::vector<SftExample>& examples, const Gpt
     const SftExample& e = examples[i];
     const int64_t n = e.tokens.size();
     if (n < 2) return absl::InvalidArgumentError(absl::StrCat("examples[", i, "] has < 2 tokens"));
-    if (n > config.n_positions) {
+    // The model reads all tokens but the last (the last is only a target).
+    if (n - 1 > config.n_positions) {
       return absl::InvalidArgumentError(absl::StrCat("examples[", i, "] has ", n,
-                                                     " tokens, more than n_positions ",
-                                                     config.n_positions));
+                                                     " tokens, more than n_positions + 1 = ",
+                                                     config.n_positions + 1));
     }
     if (e.response_start < 1 || e.response_start >= n) {
       return absl::InvalidArgumentError(

@@ -37,7 +37,8 @@
 namespace shammie::policy {
 
 struct SftExample {
-  // Context, response and end-of-text, as token ids. At most n_positions.
+  // Context, response and end-of-text, as token ids. At most n_positions + 1
+  // (the model reads all but the last token).
   std::vector<int64_t> tokens;
   // Index of the first token that is a training target when the loss is on
   // responses (the first response token); ignored for kAllTokens.
@@ -115,6 +116,8 @@ class SftTrainer {
   absl::Status SaveState(const std::string& dir) const;
 
   int64_t step() const { return step_; }
+  // Changes options.stop_at_step (e.g. to run a few steps per Train() call).
+  void set_stop_at_step(int64_t step) { options_.stop_at_step = step; }
   // The learning rate used by step `step` (0-based).
   double LearningRate(int64_t step) const;
 

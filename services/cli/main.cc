@@ -16,6 +16,8 @@ int RunImport(const std::vector<std::string>& args);  // import_command.cc
 int RunStats(const std::vector<std::string>& args);   // stats_command.cc
 int RunToken(const std::vector<std::string>& args);   // token_command.cc
 int RunUp(const std::vector<std::string>& args);      // up_command.cc
+int RunTokenize(const std::vector<std::string>& args);  // tokenize_command.cc
+int RunPretrain(const std::vector<std::string>& args);  // pretrain_command.cc
 }  // namespace shammie::cli
 
 namespace {
@@ -29,7 +31,9 @@ const std::vector<Command>& Commands() {
       {"import", "import comparisons from hh-rlhf or pairs JSONL", shammie::cli::RunImport},
       {"export", "export comparisons as hh-rlhf or pairs JSONL", shammie::cli::RunExport},
       {"stats", "show the collector's counters", shammie::cli::RunStats},
-      {"bench", "run a benchmark (bench ingest|…)", shammie::cli::RunBench},
+      {"bench", "run a benchmark (ingest, train, generate, ppo): one JSON line", shammie::cli::RunBench},
+      {"pretrain", "pretrain the tiny base policy on the synthetic corpus", shammie::cli::RunPretrain},
+      {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
   };
   return commands;
 }

@@ -153,7 +153,7 @@ TEST(SftTrainerTest, WarmupThenCosineSchedule) {
 TEST(SftTrainerTest, RejectsBadInputNamingTheField) {
   SftOptions o = Quick(10);
   std::vector<SftExample> data = Counting(4);
-  data[2].tokens.assign(33, 1);
+  data[2].tokens.assign(34, 1);  // n_positions + 2
   auto t = SftTrainer::Create(NewModel(5), data, o);
   EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(t.status().message().find("examples[2]"), absl::string_view::npos);

@@ -1,0 +1,52 @@
+// What every Shammie benchmark shares: a float32 matmul peak measured in the
+// same run, a wall-clock timer loop, and the Python reference runner.
+//
+// The reference implementations live in bench/reference/ and run with
+// /usr/bin/python3 (Debian's python3-torch: the same 1.13 kernels as our
+// LibTorch) under OMP_WAIT_POLICY=PASSIVE. Each prints one JSON line.
+// Torch-free header. Not thread-safe (benchmarks run one at a time).
+#ifndef SHAMMIE_BENCH_BENCH_ENV_H_
+#define SHAMMIE_BENCH_BENCH_ENV_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace shammie::bench {
+
+// GFLOP/s of a float32 (n × n)·(n × n) torch::mm, best of several runs
+// lasting about `seconds` in total.
+double MatmulPeakGflops(int n = 2048, double seconds = 1.0);
+
+struct Timing {
+  int runs = 0;
+  double seconds = 0;  // total over `runs`
+  double per_run() const { return runs > 0 ? seconds / runs : 0; }
+};
+
+// Calls fn() `warmup` times untimed, then repeatedly until at least
+// `seconds` have passed and at least `min_runs` runs were made.
+Timing TimeLoop(const std::function<void()>& fn, double seconds, int warmup = 1, int min_runs = 2);
+
+// Folder of the reference scripts: $SHAMMIE_SOURCE_DIR/bench/reference if
+// set, else the source tree this binary was built from.
+std::string ReferenceDir();
+
+// Runs `script` from ReferenceDir() with /usr/bin/python3 and
+// OMP_WAIT_POLICY=PASSIVE for each thread count in `threads` (passed as
+// --threads N) and returns the field `field` of the best JSON line.
+// UNAVAILABLE when python or torch is missing; INTERNAL on a bad line.
+struct ReferenceResult {
+  double value = 0;
+  int threads = 0;
+  std::string json;  // the best run's line
+};
+absl::StatusOr<ReferenceResult> RunReference(const std::string& script, const std::string& args,
+                                             const std::vector<int>& threads,
+                                             const std::string& field);
+
+}  // namespace shammie::bench
+
+#endif  // SHAMMIE_BENCH_BENCH_ENV_H_

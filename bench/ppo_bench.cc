@@ -1,0 +1,136 @@
+// The C++ side of `shammie bench ppo`: the production PpoTrainer, with a PM
+// of the policy's shape (trunk + scalar head read at an end-of-context token,
+// as reward_model/ builds it) standing in for a trained one — the bench
+// measures speed, so the weights are random. Sizes, minibatch, epochs and
+// the per-phase split match bench/reference/ppo_reference.py:
+//   rollout  = KV-cache sampling;
+//   scoring  = π and π0 log-probs + values, then the PM;
+//   update   = KL rewards, GAE, whitening, PPO epochs over minibatches.
+#include "bench/ppo_bench.h"
+
+#include <torch/torch.h>
+
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "bench/bench_env.h"
+#include "common/status_macros.h"
+#include "policy/ppo_trainer.h"
+
+namespace shammie::bench {
+namespace {
+
+// Shape legend: B episodes, T = P + R + 1 columns, C channels.
+class RandomPmScorer : public policy::EpisodeScorer {
+ public:
+  RandomPmScorer(const policy::GptConfig& config, int64_t eos)
+      : trunk_(config), head_(config.n_embd, 1), eos_(eos) {}
+
+  absl::StatusOr<std::vector<double>> Score(const std::vector<policy::Episode>& episodes) override {
+    torch::NoGradGuard no_grad;
+    std::vector<std::vector<int64_t>> contexts, responses;
+    for (const policy::Episode& e : episodes) {
+      contexts.push_back(e.prompt->context_ids);
+      responses.push_back(e.response_ids);
+      responses.back().push_back(eos_);  // the PM reads its score at end-of-context
+    }
+    policy::PackedBatch b = policy::PackContextResponse(contexts, responses, /*pad_id=*/0);
+    torch::Tensor hidden = trunk_->hidden_states(b.ids, b.attention_mask, b.position_ids);  // (B, T, C)
+    torch::Tensor last = hidden.index({torch::arange(hidden.size(0)), b.last_index});      // (B, C)
+    torch::Tensor scores = head_(last).squeeze(-1).to(torch::kDouble).contiguous();         // (B)
+    return std::vector<double>(scores.data_ptr<double>(), scores.data_ptr<double>() + scores.numel());
+  }
+
+ private:
+  policy::Gpt trunk_;
+  torch::nn::Linear head_;
+  int64_t eos_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> RunPpoBench(const PpoBenchOptions& o) {
+  if (o.layers <= 0 || o.d_model <= 0 || o.heads <= 0 || o.batch <= 0 || o.prompt_len <= 0 ||
+      o.response_len <= 0 || o.minibatch <= 0 || o.ppo_epochs <= 0 || o.steps <= 0 ||
+      o.vocab <= 1) {
+    return absl::InvalidArgumentError("sizes must be > 0");
+  }
+  if (o.d_model % o.heads != 0) return absl::InvalidArgumentError("d-model must be a multiple of heads");
+  if (o.batch % o.minibatch != 0) return absl::InvalidArgumentError("minibatch must divide batch");
+  ReferenceResult ref;
+  if (o.reference) {
+    SHAMMIE_ASSIGN_OR_RETURN(
+        ref, RunReference("ppo_reference.py",
+                          absl::StrCat("--layers ", o.layers, " --d-model ", o.d_model,
+                                       " --heads ", o.heads, " --batch ", o.batch,
+                                       " --prompt-len ", o.prompt_len, " --response-len ",
+                                       o.response_len, " --minibatch ", o.minibatch,
+                                       " --ppo-epochs ", o.ppo_epochs, " --steps ", o.steps,
+                                       " --vocab ", o.vocab),
+                          {1, 2}, "episodes_per_s"));
+  }
+  policy::GptConfig config;
+  config.n_layer = o.layers;
+  config.n_head = o.heads;
+  config.n_embd = o.d_model;
+  config.n_positions = o.prompt_len + o.response_len + 1;  // + the PM's end-of-context token
+  config.vocab_size = o.vocab;
+  torch::manual_seed(0);
+  policy::PpoModels models;
+  models.policy = policy::Gpt(config);
+  torch::manual_seed(0);
+  models.reference = policy::Gpt(config);
+  models.eos_token_id = -1;  // never stop early: every response has response_len tokens
+  models.pad_token_id = 0;
+  RandomPmScorer pm(config, o.vocab - 1);
+  std::vector<policy::PpoPrompt> prompts(4 * o.batch);
+  std::mt19937_64 rng(0);
+  for (policy::PpoPrompt& p : prompts) {
+    for (int64_t j = 0; j < o.prompt_len; ++j) p.context_ids.push_back(rng() % (o.vocab - 1));
+  }
+  policy::PpoOptions po;
+  po.steps = o.steps + 1;
+  po.batch_size = o.batch;
+  po.minibatch_size = o.minibatch;
+  po.ppo_epochs = o.ppo_epochs;
+  po.max_response_tokens = o.response_len;
+  po.learning_rate = 1e-5;
+  po.kl.initial_beta = 0.05;
+  SHAMMIE_ASSIGN_OR_RETURN(std::unique_ptr<policy::PpoTrainer> trainer,
+                           policy::PpoTrainer::Create(po, models, std::move(prompts), {&pm}));
+  SHAMMIE_RETURN_IF_ERROR(trainer->Step().status());  // warm-up
+  double rollout = 0, scoring = 0, update = 0;
+  for (int64_t s = 0; s < o.steps; ++s) {
+    SHAMMIE_ASSIGN_OR_RETURN(policy::PpoStepMetrics m, trainer->Step());
+    rollout += m.rollout_seconds;
+    scoring += m.scoring_seconds;
+    update += m.update_seconds;
+  }
+  rollout /= o.steps;
+  scoring /= o.steps;
+  update /= o.steps;
+  nlohmann::json j;
+  j["bench"] = "ppo";
+  j["layers"] = o.layers;
+  j["d_model"] = o.d_model;
+  j["heads"] = o.heads;
+  j["batch"] = o.batch;
+  j["prompt_len"] = o.prompt_len;
+  j["response_len"] = o.response_len;
+  j["minibatch"] = o.minibatch;
+  j["ppo_epochs"] = o.ppo_epochs;
+  j["episodes_per_s"] = static_cast<double>(o.batch) / (rollout + scoring + update);
+  j["rollout_s"] = rollout;
+  j["scoring_s"] = scoring;
+  j["update_s"] = update;
+  if (o.reference) {
+    nlohmann::json r = nlohmann::json::parse(ref.json);
+    j["reference"] = r;
+    j["speedup"] = j["episodes_per_s"].get<double>() / ref.value;
+  }
+  return j.dump();
+}
+
+}  // namespace shammie::bench

@@ -1,0 +1,48 @@
+#include "policy/ppo_policy.h"
+
+namespace shammie::policy {
+namespace {
+
+// logits at temperature τ: the sampler draws from softmax(logits / τ), so the
+// ratio π/π_old and the KL must use the same distribution.
+torch::Tensor Tempered(const torch::Tensor& logits, double temperature) {
+  return temperature == 1.0 ? logits : logits / temperature;  // (B, R, V)
+}
+
+}  // namespace
+
+PpoPolicyImpl::PpoPolicyImpl(Gpt trunk_model) {
+  trunk = register_module("trunk", trunk_model);
+  value_head = register_module("value_head", torch::nn::Linear(trunk->config().n_embd, 1));
+  torch::NoGradGuard no_grad;
+  value_head->weight.zero_();
+  value_head->bias.zero_();
+}
+
+PolicyEvaluation PpoPolicyImpl::Evaluate(const PackedBatch& batch, double temperature) {
+  const int64_t p = batch.context_len;
+  const int64_t r = batch.response_mask.size(1);
+  torch::Tensor hidden =
+      trunk->hidden_states(batch.ids, batch.attention_mask, batch.position_ids);  // (B, P + R, C)
+  torch::Tensor before = hidden.narrow(1, p - 1, r);                               // (B, R, C)
+  torch::Tensor logits = Tempered(trunk->Logits(before), temperature);             // (B, R, V)
+  torch::Tensor targets = batch.ids.narrow(1, p, r);                               // (B, R)
+  PolicyEvaluation out;
+  out.logprobs = TokenLogProbs(logits, targets) * batch.response_mask;            // (B, R)
+  out.entropy = TokenEntropy(logits) * batch.response_mask;                       // (B, R)
+  out.values = value_head(before).squeeze(-1) * batch.response_mask;              // (B, R)
+  return out;
+}
+
+torch::Tensor ReferenceLogProbs(Gpt& reference, const PackedBatch& batch, double temperature) {
+  torch::NoGradGuard no_grad;
+  const int64_t p = batch.context_len;
+  const int64_t r = batch.response_mask.size(1);
+  torch::Tensor hidden = reference->hidden_states(batch.ids, batch.attention_mask,
+                                                  batch.position_ids);  // (B, P + R, C)
+  torch::Tensor logits =
+      Tempered(reference->Logits(hidden.narrow(1, p - 1, r)), temperature);  // (B, R, V)
+  return TokenLogProbs(logits, batch.ids.narrow(1, p, r)) * batch.response_mask;  // (B, R)
+}
+
+}  // namespace shammie::policy

@@ -1,0 +1,55 @@
+// shammie.v1.PolicyTrainer over gRPC's callback API: StartJob validates the
+// spec (INVALID_ARGUMENT naming the field) and hands it to the JobRunner;
+// GetJob / CancelJob / ListJobs read the runner; WatchJob streams PpoJobEvent
+// until the job ends (jobs::JobWatchReactor).
+//
+// StartJob's checks read files (checkpoint configs, the prompt file), so the
+// handler runs them on the service's own validation thread, never on a
+// reactor thread. Thread-safe. `runner` outlives the service.
+#ifndef SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_
+#define SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "services/jobs/job_runner.h"
+#include "shammie/v1/ppo_trainer.grpc.pb.h"
+
+namespace shammie::ppo_trainer {
+
+// A stored job as the API shows it.
+v1::PpoJob ToPpoJob(const v1::StoredJob& job);
+
+class PolicyTrainerService : public v1::PolicyTrainer::CallbackService {
+ public:
+  explicit PolicyTrainerService(jobs::JobRunner* runner);
+  ~PolicyTrainerService() override;  // finishes queued StartJobs, joins the thread
+
+  grpc::ServerUnaryReactor* StartJob(grpc::CallbackServerContext* ctx, const v1::PpoJobSpec* request,
+                                     v1::PpoJob* response) override;
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx, const v1::GetJobRequest* request,
+                                   v1::PpoJob* response) override;
+  grpc::ServerWriteReactor<v1::PpoJobEvent>* WatchJob(grpc::CallbackServerContext* ctx,
+                                                      const v1::WatchJobRequest* request) override;
+  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* ctx,
+                                      const v1::CancelJobRequest* request,
+                                      v1::PpoJob* response) override;
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
+                                     const v1::ListJobsRequest* request,
+                                     v1::ListPpoJobsResponse* response) override;
+
+ private:
+  void Worker();
+
+  jobs::JobRunner* const runner_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread worker_;
+};
+
+}  // namespace shammie::ppo_trainer
+
+#endif  // SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_

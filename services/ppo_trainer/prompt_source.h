@@ -1,0 +1,35 @@
+// Where a PPO job's prompts come from: a JSONL file of {"prompt": "..."}
+// lines, or the collector's stored comparisons (their contexts, streamed by
+// ExportComparisons and rendered as "\n\nHuman: …\n\nAssistant: …\n\nAssistant:").
+// Both return the distinct prompts in first-seen order.
+//
+// Thread-safe (no shared state). Errors name the PpoJobSpec field:
+// INVALID_ARGUMENT "prompt_file …" for a missing/unreadable file, a bad line
+// (with its number) or no prompts; UNAVAILABLE when the collector cannot be
+// reached; INVALID_ARGUMENT "prompts: the collector has no comparisons".
+#ifndef SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_
+#define SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "shammie/v1/conversation.pb.h"
+
+namespace shammie::ppo_trainer {
+
+absl::StatusOr<std::vector<std::string>> ReadPromptFile(const std::string& path);
+
+struct CollectorSource {
+  std::string address;  // host:port of shammie.v1.ComparisonService
+  std::string token;    // bearer token (service or operator role)
+  double timeout_seconds = 60;
+};
+absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSource& source);
+
+// The dialog text of a context, ready for the assistant's next turn.
+std::string RenderContext(const v1::Conversation& context);
+
+}  // namespace shammie::ppo_trainer
+
+#endif  // SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_

@@ -1,0 +1,246 @@
+// shammie-ppo-trainer as a real process over loopback gRPC: bad input at
+// StartJob names the field; a job runs to SUCCEEDED with its curve, fit and
+// checkpoint; a trainer killed with SIGKILL resumes the job from its last
+// checkpoint and ends with exactly the curve of an uninterrupted run.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "policy/byte_tokenizer.h"
+#include "policy/checkpoint.h"
+#include "reward_model/pm_checkpoint.h"
+#include "shammie/v1/ppo_trainer.grpc.pb.h"
+
+namespace shammie::ppo_trainer {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+// The trainer binary, started with a fresh or existing data dir.
+class TrainerProcess {
+ public:
+  explicit TrainerProcess(const std::string& data_dir) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      const std::string bin = std::string(std::getenv("SHAMMIE_BIN_DIR")) + "/shammie-ppo-trainer";
+      execl(bin.c_str(), bin.c_str(), "--data-dir", data_dir.c_str(), "--listen", "127.0.0.1:0",
+            "--collector", "127.0.0.1:1", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[256] = {0};
+    if (std::fgets(line, sizeof line, f) != nullptr) {
+      std::string s(line);
+      address_ = s.substr(s.find("on ") + 3);
+      address_.erase(address_.find_last_not_of("\n") + 1);
+    }
+    stdout_ = f;
+    channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+    stub_ = v1::PolicyTrainer::NewStub(channel_);
+  }
+  ~TrainerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_) std::fclose(stdout_);
+  }
+  void KillHard() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  v1::PolicyTrainer::Stub& stub() { return *stub_; }
+  bool started() const { return !address_.empty(); }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::PolicyTrainer::Stub> stub_;
+};
+
+policy::GptConfig Tiny(int64_t n_embd = 32, int64_t vocab = 257) {
+  policy::GptConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.n_embd = n_embd;
+  c.n_positions = 64;
+  c.vocab_size = vocab;
+  return c;
+}
+
+class PpoServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(::testing::TempDir()) / ("ppo_service_" + std::to_string(getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    policy::ByteTokenizer bytes;
+    torch::manual_seed(0);
+    policy::Gpt policy(Tiny());
+    ASSERT_TRUE(policy::SaveCheckpoint(dir("policy"), policy, bytes).ok());
+    policy::Gpt wide(Tiny(/*n_embd=*/64));
+    ASSERT_TRUE(policy::SaveCheckpoint(dir("wide"), wide, bytes).ok());
+    reward_model::PreferenceModel pm{policy::Gpt(Tiny())};
+    {
+      torch::NoGradGuard no_grad;
+      pm->head->weight.normal_(0, 1);  // a PM with opinions, so rewards vary
+    }
+    ASSERT_TRUE(reward_model::WritePmCheckpoint(pm, {}, {}, dir("pm")).ok());
+    policy::GptConfig other_vocab = Tiny(32, 300);
+    other_vocab.eos_token_id = 299;
+    reward_model::PreferenceModel other{policy::Gpt(other_vocab)};
+    ASSERT_TRUE(reward_model::WritePmCheckpoint(other, {}, {}, dir("pm_other")).ok());
+    std::ofstream prompts(dir("prompts.jsonl"));
+    for (const char* p : {"What is 2 plus 3?", "Name 2 fruits.", "How are you?", "Hello!"}) {
+      prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
+    }
+    std::ofstream(dir("empty.jsonl")) << "";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::string dir(const std::string& name) const { return (root_ / name).string(); }
+
+  v1::PpoJobSpec GoodSpec(const std::string& key) const {
+    v1::PpoJobSpec s;
+    s.set_key(key);
+    s.set_policy_checkpoint(dir("policy"));
+    s.set_pm_checkpoint(dir("pm"));
+    s.set_prompt_file(dir("prompts.jsonl"));
+    s.set_steps(6);
+    s.set_batch_size(8);
+    s.set_minibatch_size(4);
+    s.set_max_response_tokens(8);
+    s.set_learning_rate(1e-3);
+    s.set_kl_coef(0.05);
+    s.set_seed(11);
+    s.set_checkpoint_every(2);
+    return s;
+  }
+
+  static v1::PpoJob WaitForEnd(v1::PolicyTrainer::Stub& stub, const std::string& id) {
+    v1::PpoJob job;
+    for (int i = 0; i < 600; ++i) {
+      grpc::ClientContext ctx;
+      v1::GetJobRequest req;
+      req.set_id(id);
+      if (stub.GetJob(&ctx, req, &job).ok() &&
+          (job.status().state() == v1::JOB_SUCCEEDED || job.status().state() == v1::JOB_FAILED ||
+           job.status().state() == v1::JOB_CANCELLED)) {
+        return job;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return job;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(PpoServiceTest, StartJobRefusesBadInputNamingTheField) {
+  TrainerProcess trainer(dir("data"));
+  ASSERT_TRUE(trainer.started());
+  struct Case {
+    std::function<void(v1::PpoJobSpec&)> edit;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](v1::PpoJobSpec& s) { s.clear_policy_checkpoint(); }, "policy_checkpoint"},
+      {[&](v1::PpoJobSpec& s) { s.set_policy_checkpoint(dir("nowhere")); }, "policy_checkpoint"},
+      {[](v1::PpoJobSpec& s) { s.clear_pm_checkpoint(); }, "pm_checkpoint"},
+      {[&](v1::PpoJobSpec& s) { s.set_pm_checkpoint(dir("pm_other")); }, "another tokenizer"},
+      {[&](v1::PpoJobSpec& s) { s.set_reference_checkpoint(dir("wide")); }, "reference_checkpoint"},
+      {[&](v1::PpoJobSpec& s) { s.set_prompt_file(dir("empty.jsonl")); }, "prompt_file"},
+      {[](v1::PpoJobSpec& s) { s.set_minibatch_size(3); }, "minibatch_size"},
+      {[](v1::PpoJobSpec& s) { s.set_clip_range(1.5); }, "clip_range"},
+      {[](v1::PpoJobSpec& s) { s.set_kl_coef(-1); }, "kl_coef"},
+      {[](v1::PpoJobSpec& s) { s.set_stop_on_overoptimization(true); }, "test_pm_checkpoint"},
+  };
+  for (const Case& c : cases) {
+    v1::PpoJobSpec spec = GoodSpec("bad");
+    c.edit(spec);
+    grpc::ClientContext ctx;
+    v1::PpoJob job;
+    grpc::Status st = trainer.stub().StartJob(&ctx, spec, &job);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field << ": " << st.error_message();
+    EXPECT_THAT(st.error_message(), HasSubstr(c.field));
+  }
+  grpc::ClientContext ctx;
+  v1::ListJobsRequest req;
+  v1::ListPpoJobsResponse list;
+  ASSERT_TRUE(trainer.stub().ListJobs(&ctx, req, &list).ok());
+  EXPECT_EQ(list.jobs_size(), 0);  // nothing half-started
+}
+
+TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) {
+  // The uninterrupted run.
+  v1::PpoJob reference;
+  {
+    TrainerProcess trainer(dir("data_ref"));
+    ASSERT_TRUE(trainer.started());
+    grpc::ClientContext ctx;
+    v1::PpoJob started;
+    ASSERT_TRUE(trainer.stub().StartJob(&ctx, GoodSpec("run"), &started).ok());
+    reference = WaitForEnd(trainer.stub(), started.status().id());
+    ASSERT_EQ(reference.status().state(), v1::JOB_SUCCEEDED) << reference.status().error();
+  }
+  ASSERT_EQ(reference.report().steps_size(), 6);
+  EXPECT_TRUE(fs::exists(fs::path(reference.status().checkpoint()) / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(fs::path(reference.status().checkpoint()) / "ppo_state.pt"));
+  EXPECT_EQ(reference.report().fit_points(), 6u);
+  for (const v1::PpoStep& s : reference.report().steps()) EXPECT_TRUE(std::isfinite(s.kl()));
+
+  // The same job, killed after its step-2 checkpoint, then restarted.
+  std::string id;
+  {
+    TrainerProcess trainer(dir("data_kill"));
+    ASSERT_TRUE(trainer.started());
+    grpc::ClientContext ctx;
+    v1::PpoJob started;
+    ASSERT_TRUE(trainer.stub().StartJob(&ctx, GoodSpec("run"), &started).ok());
+    id = started.status().id();
+    for (int i = 0; i < 600; ++i) {
+      grpc::ClientContext get_ctx;
+      v1::GetJobRequest req;
+      req.set_id(id);
+      v1::PpoJob job;
+      if (trainer.stub().GetJob(&get_ctx, req, &job).ok() && job.status().progress().step() >= 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    trainer.KillHard();
+  }
+  TrainerProcess restarted(dir("data_kill"));
+  ASSERT_TRUE(restarted.started());
+  v1::PpoJob resumed = WaitForEnd(restarted.stub(), id);
+  ASSERT_EQ(resumed.status().state(), v1::JOB_SUCCEEDED) << resumed.status().error();
+  ASSERT_EQ(resumed.report().steps_size(), 6);
+  for (int i = 0; i < 6; ++i) {
+    const v1::PpoStep& a = reference.report().steps(i);
+    const v1::PpoStep& b = resumed.report().steps(i);
+    EXPECT_EQ(a.step(), b.step());
+    EXPECT_DOUBLE_EQ(a.reward(), b.reward()) << "step " << a.step();
+    EXPECT_DOUBLE_EQ(a.kl(), b.kl()) << "step " << a.step();
+    EXPECT_DOUBLE_EQ(a.value_loss(), b.value_loss()) << "step " << a.step();
+  }
+  EXPECT_DOUBLE_EQ(reference.report().fit_b(), resumed.report().fit_b());
+}
+
+}  // namespace
+}  // namespace shammie::ppo_trainer
