@@ -10,6 +10,7 @@
 #include "common/torch_boundary.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "policy/checkpoint.h"
 
 namespace shammie::reward_model {
 namespace {
@@ -67,6 +68,13 @@ absl::StatusOr<policy::GptConfig> ReadGptConfig(const std::string& dir) {
 }
 
 absl::StatusOr<policy::Gpt> LoadBasePolicy(const std::string& dir) {
+  if (fs::exists(fs::path(dir) / "model.safetensors")) {
+    // A policy checkpoint folder (policy/checkpoint.h: safetensors, GPT-2
+    // names, tokenizer files), e.g. from `shammie pretrain`.
+    auto checkpoint = policy::LoadCheckpoint(dir);
+    if (!checkpoint.ok()) return checkpoint.status();
+    return checkpoint->model;
+  }
   auto config = ReadGptConfig(dir);
   if (!config.ok()) return config.status();
   const fs::path weights = fs::path(dir) / "model.pt";

@@ -10,9 +10,9 @@
 // complete, so a reader sees the whole folder or none; a failed write
 // removes the temporary folder.
 //
-// Base policies: a folder with config.json (GPT-2 keys) and model.pt (a
-// torch::save of policy::Gpt). [Until policy/checkpoint.h (safetensors)
-// lands on this branch, this is the format the PM reads; see docs.]
+// Base policies: a policy checkpoint folder (policy/checkpoint.h:
+// model.safetensors + config.json + tokenizer files), or a folder with
+// config.json and model.pt (a torch::save of policy::Gpt; SaveBasePolicy).
 //
 // Includes torch: private to reward_model/.
 #ifndef SHAMMIE_REWARD_MODEL_PM_CHECKPOINT_H_

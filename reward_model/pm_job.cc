@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -111,7 +112,9 @@ absl::Status ValidatePmSpec(const v1::PmJobSpec& spec) {
     return absl::InvalidArgumentError("base_checkpoint: required");
   }
   auto config = ReadGptConfig(spec.base_checkpoint());
-  if (!config.ok() || !fs::exists(fs::path(spec.base_checkpoint()) / "model.pt")) {
+  const fs::path base(spec.base_checkpoint());
+  if (!config.ok() ||
+      !(fs::exists(base / "model.pt") || fs::exists(base / "model.safetensors"))) {
     return absl::FailedPreconditionError(absl::StrCat(
         "base_checkpoint: no policy checkpoint at \"", spec.base_checkpoint(), "\"",
         config.ok() ? "" : absl::StrCat(" (", config.status().message(), ")")));

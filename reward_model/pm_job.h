@@ -25,10 +25,11 @@ namespace shammie::reward_model {
 v1::PmJobSpec WithDefaults(v1::PmJobSpec spec);
 
 // Checks a spec on its own (no collector): INVALID_ARGUMENT naming the field
-// for key empty, learning_rate < 0 or not finite, batch_size 0 after
-// defaults are applied explicitly as 0… (see docs), test_fraction outside
-// [0, 1), data_half > 2; FAILED_PRECONDITION naming base_checkpoint when the
-// folder or its config/weights are missing.
+// for an empty key, learning_rate < 0 or not finite (0 means the default),
+// batch_size 0 or > 4096 (no default: the caller must choose), epochs > 100,
+// test_fraction outside [0, 1), data_half > 2; FAILED_PRECONDITION naming
+// base_checkpoint when the folder or its config/weights are missing or the
+// policy is not a byte-tokenizer one.
 absl::Status ValidatePmSpec(const v1::PmJobSpec& spec);
 
 struct PmJobCallbacks {

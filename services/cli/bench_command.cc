@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "bench/generate_bench.h"
+#include "bench/pm_bench.h"
 #include "bench/ppo_bench.h"
 #include "bench/train_bench.h"
 #include "services/cli/args.h"
@@ -79,6 +80,19 @@ absl::StatusOr<std::string> PpoBench(Args& args) {
   return bench::RunPpoBench(o);
 }
 
+absl::StatusOr<std::string> PmBench(Args& args) {
+  bench::PmBenchOptions o;
+  for (auto [name, field] : std::vector<std::pair<const char*, int64_t*>>{
+           {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
+           {"seq", &o.seq}, {"batch", &o.batch}, {"steps", &o.steps}}) {
+    absl::StatusOr<int64_t> v = args.GetInt(name, *field);
+    if (!v.ok()) return v.status();
+    *field = *v;
+  }
+  if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
+  return bench::RunPmBench(o);
+}
+
 // A kind either parses its flags here (`run`) or takes the raw words and
 // prints for itself (`run_argv`, for kinds that live in their own file).
 struct BenchKind {
@@ -98,6 +112,8 @@ const std::vector<BenchKind>& Kinds() {
       {"generate",
        "KV-cache sampling: --layers --d-model --heads --batch --prompt-len --new-tokens [--vocab --seconds --rounds --no-reference --cache-only]",
        GenerateBench},
+      {"pm", "PM training step (comparisons/s, GFLOP/s vs matmul peak): --layers --d-model --heads --seq --batch [--steps]",
+       PmBench},
       {"ppo",
        "PPO step (rollout, scoring, update): --layers --d-model --heads --batch --prompt-len --response-len [--minibatch --ppo-epochs --steps --vocab --no-reference]",
        PpoBench},

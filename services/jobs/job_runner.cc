@@ -86,7 +86,8 @@ absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Create(const JobRunnerOpti
       if (auto s = options.store->Update(job); !s.ok()) return s;
       continue;
     }
-    job.set_resumes(job.resumes() + 1);
+    job.mutable_status()->set_resumes(job.status().resumes() + 1);
+    job.mutable_status()->set_resumed_from_step(job.resume_step());
     SHAMMIE_LOG(INFO) << "resuming job " << job.status().id() << " from step "
                       << job.resume_step() << " (" << job.resume_checkpoint() << ")";
     runner->Launch(std::move(job));

@@ -15,7 +15,8 @@
 //   Cancel:  cancel_requested is stored, then the worker's JobContext says
 //            Cancelled(); the work stops at its next check.
 //   Restart: JobRunner::Create finds PENDING/RUNNING jobs and starts them
-//            again (resumes += 1) from their last SaveResumePoint;
+//            again (status.resumes += 1, resumed_from_step) from their
+//            last SaveResumePoint;
 //            cancel_requested ones become CANCELLED without running.
 //
 // Thread-safe: all public methods may be called from any thread (gRPC

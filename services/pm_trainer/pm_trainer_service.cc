@@ -101,13 +101,10 @@ grpc::ServerUnaryReactor* PmTrainerService::ListJobs(grpc::CallbackServerContext
                                                      const v1::ListJobsRequest* request,
                                                      v1::ListPmJobsResponse* response) {
   auto jobs = runner_->List();
-  absl::StatusOr<v1::ListPmJobsResponse> out = jobs.status();
-  if (jobs.ok()) {
-    v1::ListPmJobsResponse list;
-    for (const v1::StoredJob& j : *jobs) *list.add_jobs() = ToPmJob(j);
-    out = std::move(list);
-  }
-  return Reply<v1::ListPmJobsResponse>(context, out, response);
+  if (!jobs.ok()) return Reply<v1::ListPmJobsResponse>(context, jobs.status(), response);
+  v1::ListPmJobsResponse list;
+  for (const v1::StoredJob& j : *jobs) *list.add_jobs() = ToPmJob(j);
+  return Reply<v1::ListPmJobsResponse>(context, std::move(list), response);
 }
 
 grpc::ServerWriteReactor<v1::PmJobEvent>* PmTrainerService::WatchJob(

@@ -91,8 +91,8 @@ v1::PmReport TrainAndEvaluate(v1::PmLoss loss, const Labeled& train, const Label
 }
 
 TEST(PmLearningTest, RankedPmLearnsGoldOrderingCalibratedAndBeatsImitation) {
-  const Labeled train = MakeData(/*seed=*/11, EnvInt("PM_TRAIN", 6000));
-  const Labeled test = MakeData(/*seed=*/12345, EnvInt("PM_TEST", 1000));
+  const Labeled train = MakeData(/*seed=*/11, EnvInt("PM_TRAIN", 10000));
+  const Labeled test = MakeData(/*seed=*/12345, EnvInt("PM_TEST", 2000));
   const v1::PmReport ranked = TrainAndEvaluate(v1::PM_LOSS_RANKED, train, test);
   EXPECT_GE(ranked.gold_accuracy(), 0.75);
   EXPECT_LE(ranked.ece(), 0.05);

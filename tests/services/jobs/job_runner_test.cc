@@ -228,7 +228,8 @@ TEST_F(JobRunnerTest, RestartedRunnerResumesFromTheLastResumePoint) {
   StartRunner();
   auto done = runner_->WaitUntilDone(id, absl::Seconds(30));
   EXPECT_EQ(done->status().state(), v1::JOB_SUCCEEDED);
-  EXPECT_EQ(done->resumes(), 1u);
+  EXPECT_EQ(done->status().resumes(), 1u);
+  EXPECT_EQ(done->status().resumed_from_step(), saved);
   absl::MutexLock lock(&script_.mu);
   ASSERT_EQ(script_.started_at.size(), 2u);
   EXPECT_EQ(script_.started_at[1], saved);

@@ -98,7 +98,7 @@ class PpoServiceTest : public ::testing::Test {
     ASSERT_TRUE(policy::SaveCheckpoint(dir("policy"), policy, bytes).ok());
     policy::Gpt wide(Tiny(/*n_embd=*/64));
     ASSERT_TRUE(policy::SaveCheckpoint(dir("wide"), wide, bytes).ok());
-    reward_model::PreferenceModel pm(policy::Gpt(Tiny()));
+    reward_model::PreferenceModel pm{policy::Gpt(Tiny())};
     {
       torch::NoGradGuard no_grad;
       pm->head->weight.normal_(0, 1);  // a PM with opinions, so rewards vary
@@ -106,7 +106,7 @@ class PpoServiceTest : public ::testing::Test {
     ASSERT_TRUE(reward_model::WritePmCheckpoint(pm, {}, {}, dir("pm")).ok());
     policy::GptConfig other_vocab = Tiny(32, 300);
     other_vocab.eos_token_id = 299;
-    reward_model::PreferenceModel other(policy::Gpt(other_vocab));
+    reward_model::PreferenceModel other{policy::Gpt(other_vocab)};
     ASSERT_TRUE(reward_model::WritePmCheckpoint(other, {}, {}, dir("pm_other")).ok());
     std::ofstream prompts(dir("prompts.jsonl"));
     for (const char* p : {"What is 2 plus 3?", "Name 2 fruits.", "How are you?", "Hello!"}) {
