@@ -124,7 +124,7 @@ TEST_F(JobRunnerTest, JobRunsToSuccessWithResultAndCheckpoint) {
 TEST_F(JobRunnerTest, JobStateAndProgressAreExported) {
   auto registry = metrics::MetricsRegistry::Create();
   auto runner = JobRunner::Create(
-      {store_.get(), common::Clock::Real(), script_.Work(), registry, "pm"});
+      {store_.get(), common::Clock::Real(), script_.Work(), /*max_running=*/0, registry, "pm"});
   ASSERT_TRUE(runner.ok()) << runner.status();
   runner_ = std::move(runner).value();
   auto job = runner_->Start("iter-0002/pm", Spec(4));
