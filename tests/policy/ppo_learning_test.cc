@@ -124,7 +124,9 @@ void TrainPm(const std::string& base_dir, const Tokenizer& tok,
     requests.back().params.seed = 77 + i;
   }
   for (size_t i = 0; i < requests.size(); ++i) contexts.push_back(offset_prompts[i].context);
-  for (const Completion& c : *sampler.Generate(requests)) responses.push_back(c.text);
+  absl::StatusOr<std::vector<Completion>> samples = sampler.Generate(requests);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  for (const Completion& c : *samples) responses.push_back(c.text);
   std::vector<double> raw =
       reward_model::ScoreTexts(pm, encode, tok.eos_token_id(), contexts, responses, 64);
   double mean = 0;
