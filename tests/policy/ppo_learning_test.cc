@@ -161,11 +161,11 @@ TEST(PpoLearningTest, RaisesGoldRewardAndRewardIsLinearInSqrtKlEarly) {
   const GoldStats before = SampleGold(policy->model, tok, eval_prompts, kMaxTokens);
 
   PpoOptions o;
-  o.steps = 24;
-  o.batch_size = 32;
-  o.minibatch_size = 8;
+  o.steps = 20;
+  o.batch_size = 64;
+  o.minibatch_size = 16;
   o.ppo_epochs = 2;
-  o.learning_rate = 5e-5;
+  o.learning_rate = 4e-5;
   o.max_response_tokens = kMaxTokens;
   o.kl.initial_beta = 0.02;
   o.seed = 5;
