@@ -71,6 +71,9 @@ absl::StatusOr<std::string> RunPpoBench(const PpoBenchOptions& o) {
                                        " --vocab ", o.vocab),
                           {1, 2}, "episodes_per_s"));
   }
+  // Intra-op threads for the non-BLAS kernels (softmax, layer norm, GELU);
+  // the reference is measured at 1 and 2 threads and its best is kept.
+  if (o.threads > 0) at::set_num_threads(static_cast<int>(o.threads));
   policy::GptConfig config;
   config.n_layer = o.layers;
   config.n_head = o.heads;
@@ -121,6 +124,7 @@ absl::StatusOr<std::string> RunPpoBench(const PpoBenchOptions& o) {
   j["response_len"] = o.response_len;
   j["minibatch"] = o.minibatch;
   j["ppo_epochs"] = o.ppo_epochs;
+  j["threads"] = at::get_num_threads();
   j["episodes_per_s"] = static_cast<double>(o.batch) / (rollout + scoring + update);
   j["rollout_s"] = rollout;
   j["scoring_s"] = scoring;

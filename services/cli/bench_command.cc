@@ -70,7 +70,8 @@ absl::StatusOr<std::string> PpoBench(Args& args) {
            {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
            {"batch", &o.batch}, {"prompt-len", &o.prompt_len},
            {"response-len", &o.response_len}, {"minibatch", &o.minibatch},
-           {"ppo-epochs", &o.ppo_epochs}, {"steps", &o.steps}, {"vocab", &o.vocab}}) {
+           {"ppo-epochs", &o.ppo_epochs}, {"steps", &o.steps}, {"vocab", &o.vocab},
+           {"threads", &o.threads}}) {
     absl::StatusOr<int64_t> v = args.GetInt(name, *field);
     if (!v.ok()) return v.status();
     *field = *v;
@@ -115,7 +116,7 @@ const std::vector<BenchKind>& Kinds() {
       {"pm", "PM training step (comparisons/s, GFLOP/s vs matmul peak): --layers --d-model --heads --seq --batch [--steps]",
        PmBench},
       {"ppo",
-       "PPO step (rollout, scoring, update): --layers --d-model --heads --batch --prompt-len --response-len [--minibatch --ppo-epochs --steps --vocab --no-reference]",
+       "PPO step (rollout, scoring, update): --layers --d-model --heads --batch --prompt-len --response-len [--minibatch --ppo-epochs --steps --vocab --threads --no-reference]",
        PpoBench},
   };
   return kinds;

@@ -3,12 +3,12 @@
 // Jobs live in <data-dir>/jobs (RocksDB); checkpoints in <data-dir>/artifacts
 // (or --artifact-dir). Unfinished jobs resume from their last checkpoint when
 // the trainer starts. Prints "listening on HOST:PORT" once serving.
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -18,6 +18,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "reward_model/pm_episode_scorer.h"
+#include "services/collector/wait_for_signal.h"
 #include "services/jobs/job_runner.h"
 #include "services/ppo_trainer/ppo_job.h"
 #include "services/ppo_trainer/ppo_trainer_service.h"
@@ -43,7 +44,11 @@ std::string ReadToken(const std::string& path) {
 
 int main(int argc, char** argv) {
   shammie::common::EnsurePassiveOmpWait(argv);
-  absl::ParseCommandLine(argc, argv);
+  // Before any thread exists, so every thread inherits the blocked mask.
+  shammie::collector::BlockStopSignals();
+  std::vector<std::string> storage;
+  std::vector<char*> args = shammie::collector::DashFlagsToUnderscores(argc, argv, &storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   if (data_dir.empty()) {
     std::fprintf(stderr, "shammie-ppo-trainer: --data-dir is required\n");
@@ -90,13 +95,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   // SIGTERM/SIGINT: stop serving, then stop workers (their jobs stay RUNNING
   // on disk and resume at the next start).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = shammie::collector::WaitForStopSignal();
   SHAMMIE_LOG(INFO) << "shammie-ppo-trainer: signal " << sig << ", shutting down";
   server->Shutdown();
   return 0;

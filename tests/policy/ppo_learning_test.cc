@@ -124,7 +124,9 @@ void TrainPm(const std::string& base_dir, const Tokenizer& tok,
     requests.back().params.seed = 77 + i;
   }
   for (size_t i = 0; i < requests.size(); ++i) contexts.push_back(offset_prompts[i].context);
-  for (const Completion& c : *sampler.Generate(requests)) responses.push_back(c.text);
+  absl::StatusOr<std::vector<Completion>> samples = sampler.Generate(requests);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  for (const Completion& c : *samples) responses.push_back(c.text);
   std::vector<double> raw =
       reward_model::ScoreTexts(pm, encode, tok.eos_token_id(), contexts, responses, 64);
   double mean = 0;
@@ -159,11 +161,11 @@ TEST(PpoLearningTest, RaisesGoldRewardAndRewardIsLinearInSqrtKlEarly) {
   const GoldStats before = SampleGold(policy->model, tok, eval_prompts, kMaxTokens);
 
   PpoOptions o;
-  o.steps = 24;
-  o.batch_size = 32;
-  o.minibatch_size = 8;
+  o.steps = 20;
+  o.batch_size = 64;
+  o.minibatch_size = 16;
   o.ppo_epochs = 2;
-  o.learning_rate = 5e-5;
+  o.learning_rate = 4e-5;
   o.max_response_tokens = kMaxTokens;
   o.kl.initial_beta = 0.02;
   o.seed = 5;

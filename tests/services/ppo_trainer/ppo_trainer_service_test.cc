@@ -216,15 +216,20 @@ TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) 
     v1::PpoJob started;
     ASSERT_TRUE(trainer.stub().StartJob(&ctx, GoodSpec("run"), &started).ok());
     id = started.status().id();
-    for (int i = 0; i < 600; ++i) {
+    v1::PpoJob seen;
+    for (int i = 0; i < 1200; ++i) {
       grpc::ClientContext get_ctx;
       v1::GetJobRequest req;
       req.set_id(id);
-      v1::PpoJob job;
-      if (trainer.stub().GetJob(&get_ctx, req, &job).ok() && job.status().progress().step() >= 3) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (trainer.stub().GetJob(&get_ctx, req, &seen).ok() && seen.status().progress().step() >= 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     trainer.KillHard();
+    // Killed mid-run, after the step-2 checkpoint: the restart must resume.
+    ASSERT_EQ(seen.status().state(), v1::JOB_RUNNING);
+    ASSERT_GE(seen.status().progress().step(), 3u);
+    ASSERT_LT(seen.status().progress().step(), 6u);
+    ASSERT_TRUE(fs::exists(dir("data_kill") + "/artifacts/" + id + "/step-2/ppo_state.pt"));
   }
   TrainerProcess restarted(dir("data_kill"));
   ASSERT_TRUE(restarted.started());
