@@ -249,9 +249,16 @@ class CollectorImpl : public Collector {
     v1::Turn* human = task.mutable_context()->add_turns();
     human->set_role(v1::HUMAN);
     human->set_text(request.next_human_turn());
-    SHAMMIE_ASSIGN_OR_RETURN(auto responses, options_.sampler->Sample(task.context()));
-    *task.mutable_response_a() = std::move(responses.first);
-    *task.mutable_response_b() = std::move(responses.second);
+    auto responses = options_.sampler->Sample(task.context());
+    if (!responses.ok()) {
+      // The labeler's turn cannot be continued (typically: nothing deployed
+      // yet); name the field so the page can say which part was refused.
+      return absl::Status(responses.status().code(),
+                          absl::StrCat("next_human_turn: ", responses.status().message(),
+                                       "; submit without it"));
+    }
+    *task.mutable_response_a() = std::move(responses->first);
+    *task.mutable_response_b() = std::move(responses->second);
     *task.mutable_created_at() = ToProto(options_.clock->Now());
     task.set_labels_wanted(labeled->labels_wanted() ? labeled->labels_wanted() : options_.default_overlap);
     return task;
