@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/cli/collector_client.h"
-#include "services/collector/status_mapping.h"
+#include "services/common/grpc_status.h"
 #include "storage/comparison_formats.h"
 
 namespace shammie::cli {
@@ -60,7 +60,7 @@ int RunExport(const std::vector<std::string>& argv) {
   if (!s.ok() || !write_ok) {
     if (!out_path.empty()) std::remove(tmp_path.c_str());
     return Fail("export", s.ok() ? absl::InternalError("writing the output failed")
-                                 : collector::FromGrpcStatus(s));
+                                 : services::FromGrpcStatus(s));
   }
   if (!out_path.empty() && std::rename(tmp_path.c_str(), out_path.c_str()) != 0) {
     return Fail("export", absl::InternalError(absl::StrCat("renaming ", tmp_path)));

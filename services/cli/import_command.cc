@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/cli/collector_client.h"
-#include "services/collector/status_mapping.h"
+#include "services/common/grpc_status.h"
 #include "storage/comparison_formats.h"
 
 namespace shammie::cli {
@@ -46,7 +46,7 @@ int RunImport(const std::vector<std::string>& argv) {
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();
-  if (!s.ok()) return Fail("import", collector::FromGrpcStatus(s));
+  if (!s.ok()) return Fail("import", services::FromGrpcStatus(s));
   std::printf("imported %llu comparisons (%llu duplicates skipped), seq %llu..%llu\n",
               static_cast<unsigned long long>(summary.imported()),
               static_cast<unsigned long long>(summary.duplicates()),

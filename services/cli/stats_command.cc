@@ -6,7 +6,7 @@
 
 #include "google/protobuf/util/json_util.h"
 #include "services/cli/collector_client.h"
-#include "services/collector/status_mapping.h"
+#include "services/common/grpc_status.h"
 
 namespace shammie::cli {
 
@@ -22,7 +22,7 @@ int RunStats(const std::vector<std::string>& argv) {
   if (absl::Status st = args->CheckNoUnused(); !st.ok()) return Fail("stats", st);
   v1::Stats stats;
   grpc::Status s = client->stub->GetStats(client->Context().get(), v1::GetStatsRequest(), &stats);
-  if (!s.ok()) return Fail("stats", collector::FromGrpcStatus(s));
+  if (!s.ok()) return Fail("stats", services::FromGrpcStatus(s));
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.always_print_primitive_fields = true;

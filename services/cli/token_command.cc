@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/cli/collector_client.h"
-#include "services/collector/status_mapping.h"
+#include "services/common/grpc_status.h"
 
 namespace shammie::cli {
 
@@ -51,7 +51,7 @@ int RunToken(const std::vector<std::string>& argv) {
     req.set_role(*role);
     v1::Token token;
     grpc::Status s = client->stub->CreateToken(client->Context().get(), req, &token);
-    if (!s.ok()) return Fail("token", collector::FromGrpcStatus(s));
+    if (!s.ok()) return Fail("token", services::FromGrpcStatus(s));
     std::printf("%s\n", token.secret().c_str());
     return 0;
   }
@@ -63,7 +63,7 @@ int RunToken(const std::vector<std::string>& argv) {
     req.set_name(name);
     v1::RevokeTokenResponse resp;
     grpc::Status s = client->stub->RevokeToken(client->Context().get(), req, &resp);
-    if (!s.ok()) return Fail("token", collector::FromGrpcStatus(s));
+    if (!s.ok()) return Fail("token", services::FromGrpcStatus(s));
     std::fprintf(stderr, "revoked token \"%s\"\n", name.c_str());
     return 0;
   }

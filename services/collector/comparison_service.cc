@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
-#include "services/collector/status_mapping.h"
+#include "services/common/grpc_status.h"
 #include "services/collector/wire_format.h"
 
 namespace shammie::collector {
@@ -56,7 +56,7 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
     if (status.ok() && gone) status = absl::CancelledError("client went away");
     // Not under mu_: once finished, gRPC may call OnDone (delete this) on
     // another thread at any moment.
-    Finish(ToGrpcStatus(status));
+    Finish(services::ToGrpcStatus(status));
   }
 
   bool Emit(const v1::Comparison& c) {
@@ -102,16 +102,16 @@ class ImportReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       // before it is all in memory.
       const std::string field = absl::StrCat("comparisons[", received_.size(), "]");
       if (incoming_.Length() > max_request_bytes_) {
-        return Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        return Finish(services::ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
             field, ": is ", incoming_.Length(), " bytes; the limit is ", max_request_bytes_))));
       }
       if (received_.size() >= kMaxImportComparisons) {
-        return Finish(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        return Finish(services::ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
             "comparisons: more than ", kMaxImportComparisons, " in one import; split the file"))));
       }
       v1::Comparison c;
       if (absl::Status st = ParseRequest(incoming_, &c, field); !st.ok())
-        return Finish(ToGrpcStatus(st));
+        return Finish(services::ToGrpcStatus(st));
       received_.push_back(std::move(c));
       incoming_.Clear();
       StartRead(&incoming_);
@@ -125,7 +125,7 @@ class ImportReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
         *summary_ = ToByteBuffer(summary);
         return absl::OkStatus();
       }();
-      Finish(ToGrpcStatus(status));
+      Finish(services::ToGrpcStatus(status));
     });
   }
   void OnDone() override { delete this; }
@@ -157,7 +157,7 @@ grpc::ServerUnaryReactor* ComparisonServiceImpl::Unary(grpc::CallbackServerConte
       *response = ToByteBuffer(resp);
       return absl::OkStatus();
     }();
-    reactor->Finish(ToGrpcStatus(status));
+    reactor->Finish(services::ToGrpcStatus(status));
   });
   return reactor;
 }

@@ -8,7 +8,7 @@
 // Each handler reads the bearer token from the "authorization" metadata,
 // hands the call to the WorkerPool (never blocking a reactor thread: a submit
 // waits for an fsync), calls the Collector, and maps the status with
-// ToGrpcStatus. Handlers never throw.
+// services::ToGrpcStatus (services/common/grpc_status.h). Handlers never throw.
 //
 // ExportComparisons streams from one snapshot with flow control (one write in
 // flight; a client that goes away stops the export). ImportComparisons

@@ -25,7 +25,7 @@
 #include "services/dashboard/iteration_history.h"
 #include "services/metrics/metrics_registry.h"
 #include "services/collector/operator_token.h"
-#include "services/collector/status_mapping.h"
+#include "services/common/grpc_status.h"
 #include "services/collector/runtime_policy.h"
 #include "services/collector/wait_for_signal.h"
 
