@@ -2,6 +2,8 @@
 // line on stdout. Each kind is one row of the table below; the benchmarks
 // themselves live in bench/ (library shammie_bench).
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -18,25 +20,39 @@ int RunBenchIngest(const std::vector<std::string>& args);  // bench_ingest_comma
 
 namespace {
 
-absl::StatusOr<std::string> TrainBench(Args& args) {
-  bench::TrainBenchOptions o;
-  auto get = [&](const char* name, int64_t& field) -> absl::Status {
-    absl::StatusOr<int64_t> v = args.GetInt(name, field);
+// Reads integer flags into the options fields they name (defaults are the
+// fields' current values).
+absl::Status ReadIntFlags(Args& args,
+                          std::initializer_list<std::pair<const char*, int64_t*>> flags) {
+  for (auto [name, field] : flags) {
+    absl::StatusOr<int64_t> v = args.GetInt(name, *field);
     if (!v.ok()) return v.status();
-    field = *v;
-    return absl::OkStatus();
-  };
-  for (auto [name, field] : std::vector<std::pair<const char*, int64_t*>>{
-           {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
-           {"seq", &o.seq}, {"batch", &o.batch}, {"vocab", &o.vocab}}) {
-    if (absl::Status s = get(name, *field); !s.ok()) return s;
+    *field = *v;
   }
+  return absl::OkStatus();
+}
+
+// --seconds and --rounds, shared by the benchmarks that alternate timed rounds.
+template <typename Options>
+absl::Status ReadTiming(Args& args, Options& o) {
   absl::StatusOr<double> seconds = args.GetDouble("seconds", o.seconds);
   if (!seconds.ok()) return seconds.status();
   o.seconds = *seconds;
   absl::StatusOr<int64_t> rounds = args.GetInt("rounds", o.rounds);
   if (!rounds.ok()) return rounds.status();
   o.rounds = static_cast<int>(*rounds);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> TrainBench(Args& args) {
+  bench::TrainBenchOptions o;
+  if (absl::Status s = ReadIntFlags(args, {{"layers", &o.layers}, {"d-model", &o.d_model},
+                                           {"heads", &o.heads}, {"seq", &o.seq},
+                                           {"batch", &o.batch}, {"vocab", &o.vocab}});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ReadTiming(args, o); !s.ok()) return s;
   o.reference = !args.GetBool("no-reference");
   if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
   return bench::RunTrainBench(o);
@@ -44,20 +60,14 @@ absl::StatusOr<std::string> TrainBench(Args& args) {
 
 absl::StatusOr<std::string> GenerateBench(Args& args) {
   bench::GenerateBenchOptions o;
-  for (auto [name, field] : std::vector<std::pair<const char*, int64_t*>>{
-           {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
-           {"batch", &o.batch}, {"prompt-len", &o.prompt_len},
-           {"new-tokens", &o.new_tokens}, {"vocab", &o.vocab}}) {
-    absl::StatusOr<int64_t> v = args.GetInt(name, *field);
-    if (!v.ok()) return v.status();
-    *field = *v;
+  if (absl::Status s = ReadIntFlags(args, {{"layers", &o.layers}, {"d-model", &o.d_model},
+                                           {"heads", &o.heads}, {"batch", &o.batch},
+                                           {"prompt-len", &o.prompt_len},
+                                           {"new-tokens", &o.new_tokens}, {"vocab", &o.vocab}});
+      !s.ok()) {
+    return s;
   }
-  absl::StatusOr<double> seconds = args.GetDouble("seconds", o.seconds);
-  if (!seconds.ok()) return seconds.status();
-  o.seconds = *seconds;
-  absl::StatusOr<int64_t> rounds = args.GetInt("rounds", o.rounds);
-  if (!rounds.ok()) return rounds.status();
-  o.rounds = static_cast<int>(*rounds);
+  if (absl::Status s = ReadTiming(args, o); !s.ok()) return s;
   o.reference = !args.GetBool("no-reference");
   o.no_cache = !args.GetBool("cache-only");
   if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
@@ -66,15 +76,14 @@ absl::StatusOr<std::string> GenerateBench(Args& args) {
 
 absl::StatusOr<std::string> PpoBench(Args& args) {
   bench::PpoBenchOptions o;
-  for (auto [name, field] : std::vector<std::pair<const char*, int64_t*>>{
-           {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
-           {"batch", &o.batch}, {"prompt-len", &o.prompt_len},
-           {"response-len", &o.response_len}, {"minibatch", &o.minibatch},
-           {"ppo-epochs", &o.ppo_epochs}, {"steps", &o.steps}, {"vocab", &o.vocab},
-           {"threads", &o.threads}}) {
-    absl::StatusOr<int64_t> v = args.GetInt(name, *field);
-    if (!v.ok()) return v.status();
-    *field = *v;
+  if (absl::Status s = ReadIntFlags(
+          args, {{"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
+                 {"batch", &o.batch}, {"prompt-len", &o.prompt_len},
+                 {"response-len", &o.response_len}, {"minibatch", &o.minibatch},
+                 {"ppo-epochs", &o.ppo_epochs}, {"steps", &o.steps}, {"vocab", &o.vocab},
+                 {"threads", &o.threads}});
+      !s.ok()) {
+    return s;
   }
   o.reference = !args.GetBool("no-reference");
   if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
@@ -83,12 +92,11 @@ absl::StatusOr<std::string> PpoBench(Args& args) {
 
 absl::StatusOr<std::string> PmBench(Args& args) {
   bench::PmBenchOptions o;
-  for (auto [name, field] : std::vector<std::pair<const char*, int64_t*>>{
-           {"layers", &o.layers}, {"d-model", &o.d_model}, {"heads", &o.heads},
-           {"seq", &o.seq}, {"batch", &o.batch}, {"steps", &o.steps}}) {
-    absl::StatusOr<int64_t> v = args.GetInt(name, *field);
-    if (!v.ok()) return v.status();
-    *field = *v;
+  if (absl::Status s = ReadIntFlags(args, {{"layers", &o.layers}, {"d-model", &o.d_model},
+                                           {"heads", &o.heads}, {"seq", &o.seq},
+                                           {"batch", &o.batch}, {"steps", &o.steps}});
+      !s.ok()) {
+    return s;
   }
   if (absl::Status s = args.CheckNoUnused(); !s.ok()) return s;
   return bench::RunPmBench(o);
