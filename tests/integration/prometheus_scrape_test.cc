@@ -8,6 +8,7 @@
 //    server with RenderText (how `shammie up` exports every service's series
 //    on the collector's HTTP port).
 #include <cctype>
+#include <chrono>
 #include <thread>
 
 #include "grpcpp/grpcpp.h"
@@ -306,7 +307,10 @@ TEST(PrometheusScrapeTest, SchedulerIterationInFlightIsScrapedAndRecorded) {
       "127.0.0.1:" + std::to_string(scheduler_port), grpc::InsecureChannelCredentials()));
   grpc::Status trigger;
   v1::Iteration it;
-  for (int i = 0; i < 100; ++i) {
+  // The scheduler links torch and re-executes itself (common/omp_env.h):
+  // under a parallel ctest its start can take many seconds.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  do {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + service_token.secret());
     v1::TriggerIterationRequest req;
@@ -314,7 +318,7 @@ TEST(PrometheusScrapeTest, SchedulerIterationInFlightIsScrapedAndRecorded) {
     trigger = sched->TriggerIteration(&ctx, req, &it);
     if (trigger.error_code() != grpc::StatusCode::UNAVAILABLE) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  } while (std::chrono::steady_clock::now() < deadline);
   ASSERT_TRUE(trigger.ok()) << trigger.error_message() << "\n" << ReadFile(dir.path() + "/scheduler.log");
   EXPECT_EQ(it.id(), "iter-0001");
 

@@ -3,6 +3,7 @@
 // history record (PM reports, PPO curve, Elo table) and its series.
 #include "services/scheduler/iteration_recorder.h"
 
+#include <atomic>
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -57,7 +58,10 @@ class IterationRecorderTest : public ::testing::Test {
     o.history = history_.get();
     o.pipeline = &pipeline_;
     recorder_ = std::make_unique<IterationRecorder>(o);
-    subscription_ = scheduler_->Subscribe([this](const v1::Iteration& it) { recorder_->Observe(it); });
+    subscription_ = scheduler_->Subscribe([this](const v1::Iteration& it) {
+      recorder_->Observe(it);
+      if (storage::IsTerminal(it.stage())) observed_end_ = true;
+    });
     scheduler_->Start();
     pipeline_.ReleasePm();
     pipeline_.ReleasePpo();
@@ -65,7 +69,9 @@ class IterationRecorderTest : public ::testing::Test {
     EXPECT_TRUE(it.ok()) << it.status();
     for (int i = 0; i < 2000; ++i) {
       auto got = scheduler_->Get(it->id());
-      if (got.ok() && storage::IsTerminal(got->stage())) return *got;
+      // Subscribers hear of a transition after it is stored, so Get() can
+      // report the end before the recorder has written it: wait for both.
+      if (got.ok() && storage::IsTerminal(got->stage()) && observed_end_) return *got;
       absl::SleepFor(absl::Milliseconds(5));
     }
     ADD_FAILURE() << "iteration did not end";
@@ -80,6 +86,7 @@ class IterationRecorderTest : public ::testing::Test {
   std::unique_ptr<IterationRecorder> recorder_;
   std::unique_ptr<Scheduler> scheduler_;
   int subscription_ = 0;
+  std::atomic<bool> observed_end_{false};
 };
 
 TEST_F(IterationRecorderTest, FinishedIterationLeavesItsRecord) {
