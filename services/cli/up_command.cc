@@ -30,6 +30,7 @@
 #include "services/cli/up_policy.h"
 #include "services/collector/collector_server.h"
 #include "services/collector/http_server.h"
+#include "services/metrics/metrics_registry.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/wait_for_signal.h"
 #include "services/scheduler/elo.h"
@@ -43,7 +44,10 @@ namespace {
 struct UpFlags {
   std::string data_dir;
   std::string collector_listen;
-  std::string http_listen;  // labeler page, JSON API, dashboard; "" = off
+  std::string http_listen;  // labeler page, JSON API, dashboard, /metrics; "" = off
+  // One registry for every service in this process, served at /metrics on
+  // the HTTP port (docs/metrics.md).
+  std::shared_ptr<metrics::MetricsRegistry> registry = metrics::MetricsRegistry::Create();
   std::string scheduler_listen;
   std::string pm_trainer, ppo_trainer;
   int iterations = 0;  // 0 = until Ctrl-C
@@ -155,6 +159,7 @@ absl::StatusOr<std::unique_ptr<collector::HttpServer>> StartHttp(collector::Coll
   collector::HttpServerOptions options;
   options.listen = f.http_listen;
   options.sampler_configured = sampler_configured;
+  options.metrics = f.registry;
   return collector::HttpServer::Start(c, options);
 }
 
@@ -174,6 +179,7 @@ int RunCollectorOnly(const UpFlags& f, const absl::Status& why) {
   co.listen = f.collector_listen;
   co.collector.data_dir = f.data_dir;
   co.collector.default_overlap = f.overlap;
+  co.metrics = f.registry;
   auto server = collector::CollectorServer::Start(co);
   if (!server.ok()) return Fail("up", server.status());
   auto http = StartHttp((*server)->collector(), f, /*sampler_configured=*/false);
@@ -246,6 +252,7 @@ int RunUp(const std::vector<std::string>& argv) {
   co.listen = f.collector_listen;
   co.collector.data_dir = f.data_dir;
   co.collector.default_overlap = f.overlap;
+  co.metrics = f.registry;
   co.collector.sampler = sampler->get();
   auto collector = collector::CollectorServer::Start(co);
   if (!collector.ok()) return Fail("up", collector.status());
@@ -262,6 +269,7 @@ int RunUp(const std::vector<std::string>& argv) {
   scheduler::SchedulerServerOptions so;
   so.listen = f.scheduler_listen;
   so.scheduler.data_dir = f.data_dir + "/scheduler";
+  so.metrics = f.registry;
   so.scheduler.period_override = f.period;
   so.scheduler.anchor_override = absl::Now();
   so.scheduler.iteration.base_checkpoint = std::filesystem::absolute(base).string();
