@@ -98,4 +98,13 @@ absl::StatusOr<ReferenceResult> RunReference(const std::string& script, const st
   return best;
 }
 
+void AddReferenceFields(nlohmann::json& j, const ReferenceResult& ref, const std::string& unit,
+                        double ours, double ours_cpu) {
+  j["reference_" + unit] = ref.value;
+  j["reference_threads"] = ref.threads;
+  j["speedup"] = ours / ref.value;
+  j["reference_cpu_" + unit] = ref.cpu_value;
+  j["cpu_speedup"] = ref.cpu_value > 0 ? ours_cpu / ref.cpu_value : 0.0;
+}
+
 }  // namespace shammie::bench

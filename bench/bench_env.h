@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace shammie::bench {
 
@@ -51,6 +52,12 @@ struct ReferenceResult {
 absl::StatusOr<ReferenceResult> RunReference(const std::string& script, const std::string& args,
                                              const std::vector<int>& threads,
                                              const std::string& field);
+
+// Adds the reference's numbers and our ratios to a benchmark's JSON line:
+// reference_<unit>, reference_cpu_<unit>, reference_threads, speedup (wall
+// clock) and cpu_speedup (per CPU second, the fairer one on a shared machine).
+void AddReferenceFields(nlohmann::json& j, const ReferenceResult& ref, const std::string& unit,
+                        double ours, double ours_cpu);
 
 }  // namespace shammie::bench
 

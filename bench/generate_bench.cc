@@ -87,13 +87,7 @@ absl::StatusOr<std::string> RunGenerateBench(const GenerateBenchOptions& o) {
     j["no_cache_tokens_per_s"] = without;
     j["kv_cache_speedup"] = with_cache / without;
   }
-  if (o.reference) {
-    j["reference_tokens_per_s"] = ref.value;
-    j["reference_threads"] = ref.threads;
-    j["speedup"] = with_cache / ref.value;
-    j["reference_cpu_tokens_per_s"] = ref.cpu_value;
-    j["cpu_speedup"] = ref.cpu_value > 0 ? best_cpu / ref.cpu_value : 0.0;
-  }
+  if (o.reference) AddReferenceFields(j, ref, "tokens_per_s", with_cache, best_cpu);
   return j.dump();
 }
 

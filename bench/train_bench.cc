@@ -104,13 +104,7 @@ absl::StatusOr<std::string> RunTrainBench(const TrainBenchOptions& o) {
                       {"matmul_peak_gflops", peak},
                       {"peak_fraction", gflops / peak},
                       {"cpu_tokens_per_s", best_cpu}};
-  if (o.reference) {
-    j["reference_tokens_per_s"] = ref.value;
-    j["reference_threads"] = ref.threads;
-    j["speedup"] = tokens_per_s / ref.value;
-    j["reference_cpu_tokens_per_s"] = ref.cpu_value;
-    j["cpu_speedup"] = ref.cpu_value > 0 ? best_cpu / ref.cpu_value : 0.0;
-  }
+  if (o.reference) AddReferenceFields(j, ref, "tokens_per_s", tokens_per_s, best_cpu);
   return j.dump();
 }
 

@@ -9,11 +9,11 @@ Prints one JSON line (wall-clock and process-CPU-time rates): {"tokens_per_s": g
 """
 import argparse
 import json
-import time
 
 import torch
 
 from gpt_ref import Gpt, KvCache
+from timing import time_runs
 
 
 def main():
@@ -55,16 +55,7 @@ def main():
             return torch.cat(out, 1)  # (B, N)
 
     generate()
-    n = 0
-    start = time.perf_counter()
-    cpu_start = time.process_time()
-    while True:
-        generate()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= a.seconds and n >= 2:
-            break
-    cpu = time.process_time() - cpu_start
+    n, elapsed, cpu = time_runs(generate, a.seconds, min_runs=2)
     print(json.dumps({"tokens_per_s": n * a.batch * a.new_tokens / elapsed,
                       "cpu_tokens_per_s": n * a.batch * a.new_tokens / cpu,
                       "generate_ms": 1000 * elapsed / n, "runs": n,

@@ -10,12 +10,12 @@ spawns it and keeps the best thread count).
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn.functional as F
 
 from gpt_ref import Gpt
+from timing import time_runs
 
 
 def main():
@@ -53,16 +53,7 @@ def main():
 
     for _ in range(2):
         step()
-    n = 0
-    start = time.perf_counter()
-    cpu_start = time.process_time()
-    while True:
-        step()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= a.seconds and n >= 3:
-            break
-    cpu = time.process_time() - cpu_start
+    n, elapsed, cpu = time_runs(step, a.seconds, min_runs=3)
     print(json.dumps({"tokens_per_s": n * a.batch * a.seq / elapsed,
                       "cpu_tokens_per_s": n * a.batch * a.seq / cpu,
                       "step_ms": 1000 * elapsed / n, "steps": n,
