@@ -69,6 +69,20 @@ class PmTrainerServiceTest : public testing::CollectorFixture {
     return job;
   }
 
+  void WaitTraining(const std::string& id) {
+    for (int i = 0; i < 6000; ++i) {
+      grpc::ClientContext ctx;
+      v1::GetJobRequest req;
+      req.set_id(id);
+      v1::PmJob job;
+      ASSERT_TRUE(pm_->GetJob(&ctx, req, &job).ok());
+      ASSERT_EQ(job.status().state() == v1::JOB_FAILED, false) << job.status().error();
+      if (job.status().progress().step() > 0) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    FAIL() << "job " << id << " never started training";
+  }
+
   testing::TempDir trainer_dir_;
   std::string base_ = trainer_dir_.Sub("base");
   std::string service_token_;
@@ -191,6 +205,9 @@ TEST_F(PmTrainerServiceTest, CollectorGoneMidJobFailsTheJobAndWritesNoCheckpoint
   ASSERT_TRUE(Start(long_spec, &first).ok());
   ASSERT_TRUE(Start(Spec("second"), &second).ok());
   EXPECT_EQ(second.status().state(), v1::JOB_PENDING);
+  // Only once the first job trains (its comparisons all read) may the
+  // collector go; before that, the first job would fail instead.
+  WaitTraining(first.status().id());
   // The collector goes away; then the slot frees and the second job runs.
   stub_.reset();
   channel_.reset();
