@@ -1,11 +1,5 @@
 #include "services/pm_trainer/pm_trainer_server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server_builder.h>
-
-#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +27,11 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   work.world_size = options.world_size;
   work.master_addr = options.master_addr;
   work.master_port = options.master_port;
+  auto registry = options.metrics ? options.metrics : metrics::MetricsRegistry::Create();
+  work.metrics = std::make_shared<metrics::PmMetrics>(registry);
   jobs::JobRunnerOptions ro;
+  ro.metrics = registry;
+  ro.trainer = "pm";
   ro.store = s->store_.get();
   ro.work = MakePmJobWork(work);
   ro.max_running = options.max_running;
@@ -42,17 +40,14 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   s->runner_ = *std::move(runner);
   s->service_ = std::make_unique<PmTrainerService>(s->runner_.get(), s->collector_.get());
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
-  builder.RegisterService(s->service_.get());
-  s->server_ = builder.BuildAndStart();
-  if (!s->server_ || s->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
-  }
-  s->server_->GetHealthCheckService()->SetServingStatus(
-      "shammie.v1.PreferenceModelTrainer", true);
+  services::ServiceHostOptions host;
+  host.listen = options.listen;
+  host.metrics = registry;
+  host.metrics_listen = options.metrics_listen;
+  host.health_services = {"shammie.v1.PreferenceModelTrainer"};
+  auto served = services::ServiceHost::Start(host, {s->service_.get()});
+  if (!served.ok()) return served.status();
+  s->host_ = *std::move(served);
   return s;
 }
 
@@ -62,10 +57,7 @@ void PmTrainerServer::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
-  if (server_) {
-    server_->GetHealthCheckService()->Shutdown();
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  }
+  if (host_) host_->Shutdown();
   runner_.reset();  // pauses running jobs (RUNNING on disk, resumed next start)
   store_.reset();
 }
