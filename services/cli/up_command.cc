@@ -56,7 +56,9 @@ struct UpFlags {
   std::string summary_json;
   absl::Duration period;
   int labelers = 8;
+  absl::Duration think_time;  // per labeler between submits
   int min_comparisons = 200;
+  int starter_comparisons = 2000;
   uint32_t overlap = 1;
   v1::PmJobSpec pm;
   v1::PpoJobSpec ppo;
@@ -88,9 +90,21 @@ absl::StatusOr<UpFlags> ParseUpFlags(Args& args) {
   if (!labelers.ok()) return labelers.status();
   if (*labelers < 1 || *labelers > 256) return absl::InvalidArgumentError("--labelers: 1..256");
   f.labelers = static_cast<int>(*labelers);
+  // A crowd labeling as fast as the sampler answers would take the cores
+  // the trainers need; people take seconds per comparison anyway.
+  const std::string think_text = args.Get("think-time", "3s");
+  if (think_text != "0" && think_text != "0s") {
+    auto think = scheduler::ParsePeriod(think_text, "--think-time");
+    if (!think.ok()) return think.status();
+    f.think_time = *think;
+  }
   auto min_comparisons = args.GetInt("min-comparisons", 200);
   if (!min_comparisons.ok()) return min_comparisons.status();
   f.min_comparisons = static_cast<int>(*min_comparisons);
+  auto starter = args.GetInt("starter-comparisons", 2000);
+  if (!starter.ok()) return starter.status();
+  if (*starter < 0) return absl::InvalidArgumentError("--starter-comparisons: must be >= 0");
+  f.starter_comparisons = static_cast<int>(*starter);
   auto overlap = args.GetInt("overlap", 1);
   if (!overlap.ok()) return overlap.status();
   f.overlap = static_cast<uint32_t>(std::max<int64_t>(1, *overlap));
@@ -172,7 +186,8 @@ int RunUp(const std::vector<std::string>& argv) {
   if (args->GetBool("help")) {
     std::puts(
         "usage: shammie up [--data-dir .shammie] [--iterations N [--exit-when-done]] [--summary-json FILE]\n"
-        "                  [--period 1m] [--labelers 8] [--min-comparisons 200] [--overlap 1]\n"
+        "                  [--period 1m] [--labelers 8] [--think-time 3s] [--min-comparisons 200] [--overlap 1]\n"
+        "                  [--starter-comparisons 2000 (imported into an empty collector; 0 = none)]\n"
         "                  [--pm-spec TEXT] [--ppo-spec TEXT] [--base-policy DIR]\n"
         "                  [--pm-trainer ADDR --ppo-trainer ADDR (external trainers)]\n"
         "                  [--listen 127.0.0.1:50051] [--scheduler-listen 127.0.0.1:50054]\n"
@@ -216,6 +231,8 @@ int RunUp(const std::vector<std::string>& argv) {
   so.pm_trainer = f.pm_trainer;
   so.ppo_trainer = f.ppo_trainer;
   so.overlap = f.overlap;
+  so.starter_comparisons = f.starter_comparisons;
+  so.max_iterations = f.iterations;
   so.period = f.period;
   so.min_comparisons = f.min_comparisons;
   so.pm = f.pm;
@@ -236,6 +253,7 @@ int RunUp(const std::vector<std::string>& argv) {
   sim::SimulatedLabelersOptions lo;
   lo.collector_address = up.collector_address();
   lo.tokens.assign(crowd_tokens->begin(), crowd_tokens->end() - 1);
+  lo.think_time = f.think_time;
   sim::SimulatedLabelers crowd(lo);
   feeder.Start();
   crowd.Start();

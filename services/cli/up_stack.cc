@@ -4,8 +4,11 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
 #include "common/status_macros.h"
+#include "common/log.h"
 #include "services/collector/operator_token.h"
+#include "sim/starter_comparisons.h"
 
 namespace shammie::cli {
 namespace {
@@ -58,6 +61,7 @@ absl::Status UpStack::StartCollector(const UpStackOptions& o) {
   std::ifstream in(fs::path(o.data_dir) / collector::kOperatorTokenFile);
   std::getline(in, operator_token_);
   if (operator_token_.empty()) return absl::InternalError("collector: no operator token was written");
+  SHAMMIE_RETURN_IF_ERROR(ImportStarterOnce(o));
 
   // The scheduler writes each iteration's record here; the dashboard reads it.
   auto history = dashboard::IterationHistory::Open(o.data_dir + "/artifacts");
@@ -72,6 +76,23 @@ absl::Status UpStack::StartCollector(const UpStackOptions& o) {
   auto http = collector::HttpServer::Start(collector_->collector(), ho);
   if (!http.ok()) return Named("http", http.status());
   http_ = *std::move(http);
+  return absl::OkStatus();
+}
+
+absl::Status UpStack::ImportStarterOnce(const UpStackOptions& o) {
+  if (o.starter_comparisons <= 0) return absl::OkStatus();
+  auto stub = v1::ComparisonService::NewStub(
+      grpc::CreateChannel(collector_address_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", operator_token_));
+  v1::Stats stats;
+  grpc::Status s = stub->GetStats(&ctx, v1::GetStatsRequest(), &stats);
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("collector: stats: ", s.error_message()));
+  if (stats.last_seq() > 0) return absl::OkStatus();  // not the first start
+  auto imported = sim::ImportStarterComparisons(stub.get(), operator_token_, o.starter_comparisons,
+                                                /*seed=*/1);
+  if (!imported.ok()) return Named("collector", imported.status());
+  SHAMMIE_LOG(INFO) << "imported " << imported->imported() << " starter comparisons";
   return absl::OkStatus();
 }
 
@@ -113,6 +134,7 @@ absl::Status UpStack::StartScheduler(const UpStackOptions& o) {
   so.scheduler.data_dir = o.data_dir + "/scheduler";
   so.scheduler.period_override = o.period;
   so.scheduler.anchor_override = absl::Now();
+  so.scheduler.max_cadence_iterations = o.max_iterations;
   so.scheduler.iteration.base_checkpoint = o.base_checkpoint;
   so.scheduler.iteration.pm = o.pm;
   so.scheduler.iteration.ppo = o.ppo;

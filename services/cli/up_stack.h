@@ -47,7 +47,10 @@ struct UpStackOptions {
   std::string pm_trainer, ppo_trainer;
 
   uint32_t overlap = 1;
+  // Imported into an empty collector at the first start (sim/starter_comparisons.h).
+  int starter_comparisons = 2000;
   absl::Duration period = absl::Minutes(1);
+  int max_iterations = 0;  // the cadence starts at most this many (0 = no limit)
   int min_comparisons = 200;
   v1::PmJobSpec pm;
   v1::PpoJobSpec ppo;
@@ -71,6 +74,7 @@ class UpStack {
  private:
   UpStack() = default;
   absl::Status StartCollector(const UpStackOptions& o);
+  absl::Status ImportStarterOnce(const UpStackOptions& o);
   absl::Status StartTrainers(const UpStackOptions& o);
   absl::Status StartScheduler(const UpStackOptions& o);
 

@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
     http_options.rate_limit.per_second = absl::GetFlag(FLAGS_http_requests_per_second);
     http_options.rate_limit.burst = 3 * http_options.rate_limit.per_second;
     http_options.history = history.get();
+    // This collector always runs the sampler: the page offers "continue the
+    // conversation" (before the first deploy, a continuation gets the
+    // sampler's clear "no policy is deployed").
+    http_options.sampler_configured = true;
     http_options.metrics = options.metrics;
     auto started = shammie::collector::HttpServer::Start((*server)->collector(), http_options);
     if (!started.ok()) {

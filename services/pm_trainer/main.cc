@@ -29,6 +29,8 @@ ABSL_FLAG(std::string, data_dir, "", "Data folder (jobs RocksDB, checkpoints/, w
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "gRPC listen address (port 0 picks one).");
 ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "The collector's gRPC address.");
 ABSL_FLAG(std::string, token_file, "", "File holding a service or operator token for the collector.");
+ABSL_FLAG(std::string, artifact_dir, "",
+          "Folder for finished PM checkpoints (<dir>/checkpoints/<job>); default the data dir.");
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving.");
 ABSL_FLAG(int64_t, checkpoint_every, 20, "Training steps between resume states.");
 ABSL_FLAG(std::string, metrics_listen, "auto",
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   shammie::pm_trainer::PmTrainerServerOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
+  o.artifact_dir = absl::GetFlag(FLAGS_artifact_dir);
   o.collector = absl::GetFlag(FLAGS_collector);
   o.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
   o.max_running = absl::GetFlag(FLAGS_max_running);

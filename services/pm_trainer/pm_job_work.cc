@@ -49,7 +49,7 @@ jobs::JobWork MakePmJobWork(PmJobWorkOptions o) {
     in.spec = spec;
     in.comparisons = *std::move(comparisons);
     for (const v1::Comparison& c : in.comparisons) in.gold.push_back(GoldOrder(c));
-    in.output_dir = PmCheckpointDir(o.data_dir, id);
+    in.output_dir = PmCheckpointDir(o.checkpoint_root.empty() ? o.data_dir : o.checkpoint_root, id);
     in.work_dir = (fs::path(o.data_dir) / "work" / id).string();
     in.resume_state = job.resume_checkpoint();
     in.checkpoint_every = o.checkpoint_every;

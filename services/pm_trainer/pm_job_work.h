@@ -3,9 +3,10 @@
 //   gold ordering where the synthetic task knows it → RunPmJob (train,
 //   evaluate, offset, atomic checkpoint) → the report as the job result.
 //
-// Folders under the trainer's data dir:
-//   checkpoints/<job id>/   the finished PM checkpoint (renamed into place)
-//   work/<job id>/state-<step>/   resume states
+// Folders:
+//   <checkpoint_root>/checkpoints/<job id>/   the finished PM checkpoint (renamed
+//                                            into place); the root defaults to data_dir
+//   <data_dir>/work/<job id>/state-<step>/    resume states
 #ifndef SHAMMIE_SERVICES_PM_TRAINER_PM_JOB_WORK_H_
 #define SHAMMIE_SERVICES_PM_TRAINER_PM_JOB_WORK_H_
 
@@ -20,6 +21,9 @@ namespace shammie::pm_trainer {
 
 struct PmJobWorkOptions {
   std::string data_dir;
+  // Where finished checkpoints go (a folder the PPO trainer can read, e.g.
+  // a shared artifacts volume); empty = data_dir.
+  std::string checkpoint_root;
   CollectorClient* collector = nullptr;  // not owned; thread-safe
   int64_t checkpoint_every = 20;         // steps between resume states
   // Data parallel (from RANK/WORLD_SIZE/MASTER_*; world 1 = one process).

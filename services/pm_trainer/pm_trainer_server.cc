@@ -21,6 +21,7 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
 
   PmJobWorkOptions work;
   work.data_dir = options.data_dir;
+  work.checkpoint_root = options.artifact_dir;
   work.collector = s->collector_.get();
   work.checkpoint_every = options.checkpoint_every;
   work.rank = options.rank;

@@ -24,7 +24,8 @@ namespace shammie::pm_trainer {
 
 struct PmTrainerServerOptions {
   std::string listen = "127.0.0.1:50052";  // port 0 picks a free one
-  std::string data_dir;                    // required
+  std::string data_dir;                    // required: jobs/ (RocksDB), work/
+  std::string artifact_dir;                // checkpoints/ go here; default data_dir
   std::string collector = "127.0.0.1:50051";
   std::string token;                       // bearer secret for the collector
   int max_running = 1;                     // jobs training at once

@@ -114,7 +114,9 @@ void Scheduler::WorkerLoop() {
     // A due round with too few comparisons waits (re-checked every tick)
     // rather than failing: a slow week of labeling should delay the run,
     // not lose it.
-    const bool ready = !due || EnoughComparisons();
+    const bool limited = options_.max_cadence_iterations > 0 &&
+                         cadence_started_ >= options_.max_cadence_iterations;
+    const bool ready = !limited && (!due || EnoughComparisons());
     {
       absl::MutexLock lock(&mu_);
       if (stop_) return;
@@ -137,6 +139,7 @@ void Scheduler::WorkerLoop() {
         auto created = store_->Create(key, clock_->Now());
         if (!created.ok()) SHAMMIE_LOG(ERROR) << "scheduled iteration: " << created.status();
         else SHAMMIE_LOG(INFO) << "cadence started " << created->id();
+        ++cadence_started_;
         continue;
       }
       if (id.empty()) {

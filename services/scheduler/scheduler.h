@@ -40,6 +40,10 @@ struct SchedulerOptions {
   // operator passed --period/--anchor). Pause state is kept.
   std::optional<absl::Duration> period_override;
   std::optional<absl::Time> anchor_override;
+  // The cadence starts at most this many iterations while this process runs
+  // (0 = no limit): `shammie up --iterations N` stops scheduling new rounds
+  // once its N have started. Operator triggers are not limited.
+  int max_cadence_iterations = 0;
   // How often the worker re-checks the cadence when nothing wakes it.
   absl::Duration tick = absl::Seconds(1);
 };
@@ -109,7 +113,8 @@ class Scheduler {
   std::atomic<bool> cancel_{false};
   std::atomic<bool> stopping_{false};
   std::thread worker_;
-  bool waiting_logged_ = false;  // worker thread only
+  bool waiting_logged_ = false;   // worker thread only
+  int cadence_started_ = 0;       // worker thread only
 
   absl::Mutex listeners_mu_;
   std::map<int, Listener> listeners_ ABSL_GUARDED_BY(listeners_mu_);

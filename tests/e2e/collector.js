@@ -42,9 +42,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class Collector {
   // `extraArgs` are appended to the command line (e.g. ['--artifact-dir', dir]).
-  static async start(extraArgs = []) {
+  // `dataDir` reuses an existing data dir (kept on stop) instead of a fresh one.
+  static async start(extraArgs = [], { dataDir } = {}) {
     const c = new Collector();
-    c.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shammie-e2e-'));
+    c.ownsDataDir = !dataDir;
+    c.dataDir = dataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'shammie-e2e-'));
     c.grpcPort = await freePort();
     c.httpPort = await freePort();
     c.url = `http://127.0.0.1:${c.httpPort}`;
@@ -136,7 +138,7 @@ class Collector {
       await this.exited;
       clearTimeout(timer);
     }
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.ownsDataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 

@@ -11,8 +11,7 @@
 #include "gtest/gtest.h"
 #include "reward_model/pm_checkpoint.h"
 #include "shammie/v1/collector.grpc.pb.h"
-#include "sim/comparison_pairs.h"
-#include "sim/simulated_labeler.h"
+#include "sim/starter_comparisons.h"
 
 namespace shammie::testing {
 
@@ -20,31 +19,9 @@ namespace shammie::testing {
 inline v1::ImportSummary ImportSyntheticComparisons(v1::ComparisonService::Stub* stub,
                                                     const std::string& token, int n,
                                                     uint64_t seed) {
-  sim::PairGenerator gen(seed);
-  sim::SimulatedLabeler labeler({sim::kDefaultLabelerTemperature, seed});
-  grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + token);
-  v1::ImportSummary summary;
-  auto writer = stub->ImportComparisons(&ctx, &summary);
-  for (int i = 0; i < n; ++i) {
-    sim::ComparisonPair p = gen.Next();
-    v1::Comparison c;
-    // The sim context is "\n\nHuman: <text>\n\nAssistant:"; store the turn.
-    std::string human = p.context.substr(9, p.context.size() - 9 - 12);
-    auto* turn = c.mutable_context()->add_turns();
-    turn->set_role(v1::HUMAN);
-    turn->set_text(human);
-    c.mutable_response_a()->set_text(p.a);
-    c.mutable_response_b()->set_text(p.b);
-    c.set_preference(labeler.ChooseByGold(p.gold_a, p.gold_b));
-    c.set_labeler(absl::StrCat("sim-", i % 3));
-    c.set_client_request_id(absl::StrCat("import-", seed, "-", i));
-    EXPECT_TRUE(writer->Write(c));
-  }
-  writer->WritesDone();
-  grpc::Status s = writer->Finish();
-  EXPECT_TRUE(s.ok()) << s.error_message();
-  return summary;
+  auto summary = sim::ImportStarterComparisons(stub, token, n, seed);
+  EXPECT_TRUE(summary.ok()) << summary.status();
+  return summary.value_or(v1::ImportSummary());
 }
 
 // A tiny byte-level base policy (random weights) in `dir`.
