@@ -2,6 +2,7 @@
 //
 //   shammie-pm-trainer --data-dir DIR --listen 127.0.0.1:50052
 //                      --collector 127.0.0.1:50051 [--token-file F] [--port-file F]
+//                      [--tls-cert F --tls-key F] [--tls-ca F]
 //
 // Data parallel: start one trainer per rank with RANK, WORLD_SIZE,
 // MASTER_ADDR, MASTER_PORT set (as torchrun does) and send every rank the
@@ -29,6 +30,9 @@ ABSL_FLAG(std::string, data_dir, "", "Data folder (jobs RocksDB, checkpoints/, w
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "gRPC listen address (port 0 picks one).");
 ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "The collector's gRPC address.");
 ABSL_FLAG(std::string, token_file, "", "File holding a service or operator token for the collector.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (with --tls-key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate(s) to reach the collector over TLS.");
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving.");
 ABSL_FLAG(int64_t, checkpoint_every, 20, "Training steps between resume states.");
 ABSL_FLAG(int32_t, max_running, 1, "Jobs that train at once; the rest wait PENDING.");
@@ -50,6 +54,8 @@ int main(int argc, char** argv) {
   o.collector = absl::GetFlag(FLAGS_collector);
   o.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
   o.max_running = absl::GetFlag(FLAGS_max_running);
+  o.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
+  o.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
   if (const std::string f = absl::GetFlag(FLAGS_token_file); !f.empty()) {
     std::ifstream in(f);
     if (!in) {

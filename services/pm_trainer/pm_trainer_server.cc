@@ -17,13 +17,18 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
     const PmTrainerServerOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
   std::unique_ptr<PmTrainerServer> s(new PmTrainerServer());
+  auto server_credentials = services::MakeServerCredentials(options.tls);
+  if (!server_credentials.ok()) return server_credentials.status();
+  auto channel_credentials = services::MakeChannelCredentials(options.tls_ca_file);
+  if (!channel_credentials.ok()) return channel_credentials.status();
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   auto store = storage::JobStore::Open(
       {(std::filesystem::path(options.data_dir) / "jobs").string(), "pm"});
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
-  s->collector_ = std::make_unique<CollectorClient>(options.collector, options.token);
+  s->collector_ =
+      std::make_unique<CollectorClient>(options.collector, options.token, *channel_credentials);
 
   PmJobWorkOptions work;
   work.data_dir = options.data_dir;
@@ -45,7 +50,7 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen, *server_credentials, &s->port_);
   builder.RegisterService(s->service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
@@ -53,6 +58,7 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   }
   s->server_->GetHealthCheckService()->SetServingStatus(
       "shammie.v1.PreferenceModelTrainer", true);
+  services::WarnIfPlaintextOffLoopback("the PM trainer", options.listen, options.tls.enabled());
   return s;
 }
 

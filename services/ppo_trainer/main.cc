@@ -1,5 +1,6 @@
 // shammie-ppo-trainer: serves shammie.v1.PolicyTrainer.
 //   shammie-ppo-trainer --data-dir DIR --listen 127.0.0.1:50053 --collector 127.0.0.1:50051
+//                       [--tls-cert F --tls-key F] [--tls-ca F]
 // Jobs live in <data-dir>/jobs (RocksDB); checkpoints in <data-dir>/artifacts
 // (or --artifact-dir). Unfinished jobs resume from their last checkpoint when
 // the trainer starts. Prints "listening on HOST:PORT" once serving.
@@ -19,6 +20,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "reward_model/pm_episode_scorer.h"
 #include "services/collector/wait_for_signal.h"
+#include "services/common/tls.h"
 #include "services/jobs/job_runner.h"
 #include "services/ppo_trainer/ppo_job.h"
 #include "services/ppo_trainer/ppo_trainer_service.h"
@@ -29,6 +31,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "gRPC address (port 0 picks a 
 ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "collector gRPC address (prompts)");
 ABSL_FLAG(std::string, collector_token_file, "",
           "file holding a bearer token for the collector (default <data-dir>/operator.token)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate(s) to reach the collector over TLS");
 ABSL_FLAG(std::string, artifact_dir, "", "checkpoint folder (default <data-dir>/artifacts)");
 
 namespace {
@@ -54,6 +59,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "shammie-ppo-trainer: --data-dir is required\n");
     return 2;
   }
+  const shammie::services::TlsServerFiles tls{absl::GetFlag(FLAGS_tls_cert),
+                                              absl::GetFlag(FLAGS_tls_key)};
+  auto server_credentials = shammie::services::MakeServerCredentials(tls);
+  auto channel_credentials = shammie::services::MakeChannelCredentials(absl::GetFlag(FLAGS_tls_ca));
+  for (const absl::Status& st : {server_credentials.status(), channel_credentials.status()}) {
+    if (!st.ok()) {
+      std::fprintf(stderr, "shammie-ppo-trainer: %s\n", std::string(st.message()).c_str());
+      return 2;
+    }
+  }
   std::filesystem::create_directories(data_dir);
   std::string artifacts = absl::GetFlag(FLAGS_artifact_dir);
   if (artifacts.empty()) artifacts = data_dir + "/artifacts";
@@ -67,6 +82,7 @@ int main(int argc, char** argv) {
   shammie::ppo_trainer::PpoJobOptions job;
   job.artifact_dir = artifacts;
   job.collector.address = absl::GetFlag(FLAGS_collector);
+  job.collector.credentials = *channel_credentials;
   std::string token_file = absl::GetFlag(FLAGS_collector_token_file);
   job.collector.token = ReadToken(token_file.empty() ? data_dir + "/operator.token" : token_file);
   job.load_pm = [](const std::string& dir) { return shammie::reward_model::LoadPmEpisodeScorer(dir); };
@@ -82,7 +98,7 @@ int main(int argc, char** argv) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *server_credentials, &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
@@ -91,6 +107,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string listen = absl::GetFlag(FLAGS_listen);
+  shammie::services::WarnIfPlaintextOffLoopback("the PPO trainer", listen, tls.enabled());
   std::printf("listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
   std::fflush(stdout);
   // SIGTERM/SIGINT: stop serving, then stop workers (their jobs stay RUNNING

@@ -16,7 +16,10 @@ class RunningSchedulerServer : public SchedulerServer {
  public:
   RunningSchedulerServer(std::unique_ptr<GrpcPipeline> pipeline,
                          std::unique_ptr<Scheduler> scheduler)
-      : pipeline_(std::move(pipeline)), scheduler_(std::move(scheduler)), service_(scheduler_.get()) {}
+      : pipeline_(std::move(pipeline)),
+        scheduler_(std::move(scheduler)),
+        gate_(pipeline_->collector_channel(), absl::Seconds(10)),
+        service_(scheduler_.get(), &gate_) {}
 
   ~RunningSchedulerServer() override {
     Shutdown();
@@ -39,9 +42,11 @@ class RunningSchedulerServer : public SchedulerServer {
     recorder.base_snapshot = options.scheduler.iteration.base_snapshot;
     recorder_ = std::make_unique<IterationRecorder>(std::move(recorder));
     subscription_ = scheduler_->Subscribe([this](const v1::Iteration& it) { recorder_->Observe(it); });
+    SHAMMIE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                             services::MakeServerCredentials(options.tls));
     grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(options.listen, credentials, &port_);
     builder.RegisterService(&service_);
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
     f.push_back(metrics::MakeRpcMetricsInterceptorFactory(registry_));
@@ -50,6 +55,7 @@ class RunningSchedulerServer : public SchedulerServer {
     if (!server_ || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("listen ", options.listen, ": cannot bind"));
     }
+    services::WarnIfPlaintextOffLoopback("the scheduler", options.listen, options.tls.enabled());
     scheduler_->Start();
     return absl::OkStatus();
   }
@@ -65,6 +71,7 @@ class RunningSchedulerServer : public SchedulerServer {
  private:
   std::unique_ptr<GrpcPipeline> pipeline_;
   std::unique_ptr<Scheduler> scheduler_;
+  OperatorGate gate_;
   SchedulerService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

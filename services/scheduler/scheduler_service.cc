@@ -15,6 +15,12 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Sta
   return r;
 }
 
+std::string AuthorizationOf(const grpc::CallbackServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
 absl::Status RequireId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("id: required (e.g. \"iter-0001\")");
   return absl::OkStatus();
@@ -120,9 +126,17 @@ class IterationWatchReactor : public grpc::ServerWriteReactor<v1::Iteration> {
 grpc::ServerUnaryReactor* SchedulerService::TriggerIteration(
     grpc::CallbackServerContext* ctx, const v1::TriggerIterationRequest* request,
     v1::Iteration* response) {
-  auto it = scheduler_->Trigger(request->key());
-  if (it.ok()) *response = *it;
-  return Done(ctx, it.status());
+  auto* reactor = ctx->DefaultReactor();
+  const std::string target =
+      request->key().empty() ? "new iteration" : absl::StrCat("iteration key ", request->key());
+  gate_->Authorize(AuthorizationOf(ctx), "iteration.trigger", target, "",
+                   [this, reactor, request, response](absl::StatusOr<v1::AuditEntry> allowed) {
+                     if (!allowed.ok()) return reactor->Finish(services::ToGrpcStatus(allowed.status()));
+                     auto it = scheduler_->Trigger(request->key());
+                     if (it.ok()) *response = *it;
+                     reactor->Finish(services::ToGrpcStatus(it.status()));
+                   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetIteration(grpc::CallbackServerContext* ctx,
@@ -153,9 +167,16 @@ grpc::ServerUnaryReactor* SchedulerService::CancelIteration(
     grpc::CallbackServerContext* ctx, const v1::CancelIterationRequest* request,
     v1::Iteration* response) {
   if (absl::Status s = RequireId(request->id()); !s.ok()) return Done(ctx, s);
-  auto it = scheduler_->Cancel(request->id());
-  if (it.ok()) *response = *it;
-  return Done(ctx, it.status());
+  auto* reactor = ctx->DefaultReactor();
+  gate_->Authorize(AuthorizationOf(ctx), "iteration.cancel", request->id(), "",
+                   [this, reactor, request, response](absl::StatusOr<v1::AuditEntry> allowed) {
+                     if (!allowed.ok()) return reactor->Finish(services::ToGrpcStatus(allowed.status()));
+                     // Waits (bounded) for the worker; on a gRPC callback thread.
+                     auto it = scheduler_->Cancel(request->id());
+                     if (it.ok()) *response = *it;
+                     reactor->Finish(services::ToGrpcStatus(it.status()));
+                   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetSchedule(grpc::CallbackServerContext* ctx,
@@ -168,9 +189,18 @@ grpc::ServerUnaryReactor* SchedulerService::GetSchedule(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SchedulerService::SetSchedule(grpc::CallbackServerContext* ctx,
                                                         const v1::Schedule* request,
                                                         v1::Schedule* response) {
-  auto s = scheduler_->SetSchedule(*request);
-  if (s.ok()) *response = *s;
-  return Done(ctx, s.status());
+  auto* reactor = ctx->DefaultReactor();
+  const std::string detail =
+      absl::StrCat(request->paused() ? "paused" : "active", ", period ", request->period().seconds(),
+                   " s, anchor ", request->anchor().seconds());
+  gate_->Authorize(AuthorizationOf(ctx), "schedule.set", "schedule", detail,
+                   [this, reactor, request, response](absl::StatusOr<v1::AuditEntry> allowed) {
+                     if (!allowed.ok()) return reactor->Finish(services::ToGrpcStatus(allowed.status()));
+                     auto s = scheduler_->SetSchedule(*request);
+                     if (s.ok()) *response = *s;
+                     reactor->Finish(services::ToGrpcStatus(s.status()));
+                   });
+  return reactor;
 }
 
 }  // namespace shammie::scheduler

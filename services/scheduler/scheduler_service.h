@@ -3,11 +3,15 @@
 // throws; nothing here blocks a reactor thread for long except Cancel, which
 // waits (bounded, 60 s) for the worker to record CANCELLED.
 //
-// Auth: the scheduler listens on loopback by default and does not check
-// bearer tokens itself (it holds no token store; see docs/operators.md).
+// Auth: TriggerIteration, CancelIteration and SetSchedule change state and
+// pass the OperatorGate first (operator_gate.h: the caller's bearer token is
+// checked by the collector, which also writes the audit entry); they act
+// only once it says yes. Reads (Get/List/Watch/GetSchedule) are open to
+// anyone who can reach the port (docs/security.md).
 #ifndef SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 #define SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 
+#include "services/scheduler/operator_gate.h"
 #include "services/scheduler/scheduler.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
 
@@ -15,8 +19,8 @@ namespace shammie::scheduler {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  // Borrows `scheduler`; it must outlive the server.
-  explicit SchedulerService(Scheduler* scheduler) : scheduler_(scheduler) {}
+  // Borrows `scheduler` and `gate`; they must outlive the server.
+  SchedulerService(Scheduler* scheduler, OperatorGate* gate) : scheduler_(scheduler), gate_(gate) {}
 
   grpc::ServerUnaryReactor* TriggerIteration(grpc::CallbackServerContext* ctx,
                                              const v1::TriggerIterationRequest* request,
@@ -41,6 +45,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
  private:
   Scheduler* const scheduler_;
+  OperatorGate* const gate_;
 };
 
 }  // namespace shammie::scheduler
