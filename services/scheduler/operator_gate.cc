@@ -9,6 +9,14 @@ namespace shammie::scheduler {
 OperatorGate::OperatorGate(std::shared_ptr<grpc::Channel> collector, absl::Duration deadline)
     : stub_(v1::ComparisonService::NewStub(std::move(collector))), deadline_(deadline) {}
 
+OperatorGate::~OperatorGate() { WaitForCalls(); }
+
+void OperatorGate::WaitForCalls() {
+  absl::MutexLock lock(&mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  mu_.Await(absl::Condition(&idle));
+}
+
 void OperatorGate::Authorize(absl::string_view authorization, absl::string_view action,
                              absl::string_view target, absl::string_view detail, Done done) {
   if (absl::StripAsciiWhitespace(authorization).empty()) {
@@ -24,6 +32,10 @@ void OperatorGate::Authorize(absl::string_view authorization, absl::string_view 
     v1::AuditEntry entry;
     Done done;
   };
+  {
+    absl::MutexLock lock(&mu_);
+    ++in_flight_;
+  }
   auto* call = new Call;
   call->context.AddMetadata("authorization", std::string(authorization));
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
@@ -32,7 +44,7 @@ void OperatorGate::Authorize(absl::string_view authorization, absl::string_view 
   call->request.set_detail(std::string(detail));
   call->done = std::move(done);
   stub_->async()->RecordOperatorAction(
-      &call->context, &call->request, &call->entry, [call](grpc::Status status) {
+      &call->context, &call->request, &call->entry, [this, call](grpc::Status status) {
         if (status.ok()) {
           call->done(std::move(call->entry));
         } else {
@@ -41,6 +53,8 @@ void OperatorGate::Authorize(absl::string_view authorization, absl::string_view 
                                                          s.message())));
         }
         delete call;
+        absl::MutexLock lock(&mu_);  // last: `this` may go once it reaches 0
+        --in_flight_;
       });
 }
 

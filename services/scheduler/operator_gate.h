@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "shammie/v1/collector.grpc.pb.h"
@@ -34,6 +35,13 @@ class OperatorGate {
 
   // Borrows nothing; `channel` is the collector's (TLS or not).
   OperatorGate(std::shared_ptr<grpc::Channel> collector, absl::Duration deadline);
+  // WaitForCalls().
+  ~OperatorGate();
+
+  // Blocks until every `done` already started has returned (at most the
+  // deadline): call it after the server stops and before what the `done`
+  // callbacks touch goes away.
+  void WaitForCalls();
 
   // Checks `authorization` ("Bearer <secret>", as the client sent it) with the
   // collector and records the action; calls `done` (on a gRPC thread) with
@@ -46,6 +54,8 @@ class OperatorGate {
  private:
   std::unique_ptr<v1::ComparisonService::Stub> stub_;
   const absl::Duration deadline_;
+  absl::Mutex mu_;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shammie::scheduler

@@ -65,6 +65,7 @@ class RunningSchedulerServer : public SchedulerServer {
   void Wait() override { server_->Wait(); }
   void Shutdown() override {
     if (server_) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    gate_.WaitForCalls();  // operator checks in flight still call the scheduler
     scheduler_->Stop();
   }
 
