@@ -25,10 +25,9 @@ TaskFeederStats TaskFeeder::Stats() const {
 }
 
 void TaskFeeder::Run() {
-  auto stub = v1::ComparisonService::NewStub(
-      grpc::CreateChannel(options_.collector_address, options_.credentials
-                                                          ? options_.credentials
-                                                          : grpc::InsecureChannelCredentials()));
+  auto stub = v1::ComparisonService::NewStub(grpc::CreateChannel(
+      options_.collector_address,
+      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials()));
   TaskGenerator prompts(options_.seed);
   auto context = [&] {
     auto ctx = std::make_unique<grpc::ClientContext>();

@@ -28,7 +28,7 @@ struct TaskFeederOptions {
   // TLS to the collector (services/common/tls.h MakeChannelCredentials);
   // null = plaintext.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
-  std::string token;              // role service or operator (CreateTask)
+  std::string token;  // role service or operator (CreateTask)
   // Deadline of each call (a stuck collector: an error, never a hang).
   absl::Duration rpc_deadline = absl::Seconds(60);
   uint64_t min_open_tasks = 32;

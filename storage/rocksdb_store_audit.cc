@@ -23,9 +23,9 @@ absl::StatusOr<v1::AuditEntry> RocksDbStore::AppendAudit(v1::AuditEntry entry) {
   entry.set_seq(last_audit_seq_ + 1);
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
-  absl::Status st = FromRocks(
-      db_->Put(wo, cf(kAuditCf), EncodeUint64(entry.seq()), entry.SerializeAsString()),
-      "writing the audit log");
+  absl::Status st =
+      FromRocks(db_->Put(wo, cf(kAuditCf), EncodeUint64(entry.seq()), entry.SerializeAsString()),
+                "writing the audit log");
   if (!st.ok()) return st;
   last_audit_seq_ = entry.seq();
   return entry;

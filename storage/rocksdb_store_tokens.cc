@@ -13,8 +13,8 @@
 namespace shammie::storage {
 
 absl::StatusOr<v1::Token> RocksDbStore::CreateToken(absl::string_view name, v1::TokenRole role,
-                                                    absl::string_view secret,
-                                                    absl::Time created_at, absl::Time expires_at) {
+                                                    absl::string_view secret, absl::Time created_at,
+                                                    absl::Time expires_at) {
   using google::protobuf::util::TimeUtil;
   v1::Token token;
   token.set_name(std::string(name));

@@ -40,7 +40,8 @@ int RunAudit(const std::vector<std::string>& argv) {
                 absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(e.time().seconds()),
                                  absl::UTCTimeZone())
                     .c_str(),
-                e.actor().c_str(), absl::AsciiStrToLower(v1::TokenRole_Name(e.actor_role())).c_str(),
+                e.actor().c_str(),
+                absl::AsciiStrToLower(v1::TokenRole_Name(e.actor_role())).c_str(),
                 e.action().c_str(), e.target().c_str(), e.detail().c_str());
   }
   return 0;

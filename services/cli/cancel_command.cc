@@ -13,7 +13,8 @@ int RunCancel(const std::vector<std::string>& argv) {
   if (!args.ok()) return Fail("cancel", args.status());
   if (args->GetBool("help") || args->positional().size() != 1) {
     std::fprintf(args->GetBool("help") ? stdout : stderr,
-                 "usage: shammie cancel ID [--scheduler 127.0.0.1:50054] --token-file F [--tls-ca F]\n");
+                 "usage: shammie cancel ID [--scheduler 127.0.0.1:50054] --token-file F "
+                 "[--tls-ca F]\n");
     return args->GetBool("help") ? 0 : 2;
   }
   auto client = ConnectScheduler(*args);

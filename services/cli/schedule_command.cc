@@ -47,7 +47,8 @@ int RunSchedule(const std::vector<std::string>& argv) {
   }
 
   v1::Schedule current;
-  grpc::Status s = client->stub->GetSchedule(client->Context().get(), v1::GetScheduleRequest(), &current);
+  grpc::Status s =
+      client->stub->GetSchedule(client->Context().get(), v1::GetScheduleRequest(), &current);
   if (!s.ok()) return FailRpc("schedule", s);
   if (action == "show") {
     PrintSchedule(current);

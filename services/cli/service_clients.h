@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "grpcpp/grpcpp.h"
 #include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
 #include "services/cli/args.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
 

@@ -31,7 +31,8 @@ int RunStatus(const std::vector<std::string>& argv) {
     return 0;
   }
   v1::ListIterationsResponse list;
-  grpc::Status s = client->stub->ListIterations(client->Context().get(), v1::ListIterationsRequest(), &list);
+  grpc::Status s =
+      client->stub->ListIterations(client->Context().get(), v1::ListIterationsRequest(), &list);
   if (!s.ok()) return FailRpc("status", s);
   for (const v1::Iteration& it : list.iterations()) std::printf("%s\n", StatusLine(it).c_str());
   if (list.iterations_size() == 0) std::printf("no iterations yet\n");

@@ -87,7 +87,8 @@ int RunToken(const std::vector<std::string>& argv) {
     if (const std::string ttl = args->Get("ttl"); !ttl.empty()) {
       auto d = scheduler::ParsePeriod(ttl, "--ttl");
       if (!d.ok()) return Fail("token", d.status());
-      *req.mutable_ttl() = google::protobuf::util::TimeUtil::SecondsToDuration(absl::ToInt64Seconds(*d));
+      *req.mutable_ttl() =
+          google::protobuf::util::TimeUtil::SecondsToDuration(absl::ToInt64Seconds(*d));
     }
     auto client = ConnectCollector(*args);
     if (!client.ok()) return Fail("token", client.status());

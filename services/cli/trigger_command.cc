@@ -13,7 +13,9 @@ int RunTrigger(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("trigger", args.status());
   if (args->GetBool("help")) {
-    std::printf("usage: shammie trigger [--key K] [--scheduler 127.0.0.1:50054] --token-file F [--tls-ca F]\n");
+    std::printf(
+        "usage: shammie trigger [--key K] [--scheduler 127.0.0.1:50054] --token-file F "
+        "[--tls-ca F]\n");
     return 0;
   }
   v1::TriggerIterationRequest req;

@@ -295,10 +295,11 @@ class CollectorImpl : public Collector {
       batch.push_back(std::move(c));
     }
     SHAMMIE_ASSIGN_OR_RETURN(storage::ImportResult r, store_->ImportComparisons(std::move(batch)));
-    SHAMMIE_RETURN_IF_ERROR(Audit(caller, "comparisons.import",
-                                  r.imported ? absl::StrCat("seq ", r.first_seq, "-", r.last_seq) : "",
-                                  absl::StrCat(r.imported, " imported, ", r.duplicates,
-                                               " duplicates")));
+    const std::string range =
+        r.imported ? absl::StrCat("seq ", r.first_seq, "-", r.last_seq) : "";
+    SHAMMIE_RETURN_IF_ERROR(
+        Audit(caller, "comparisons.import", range,
+              absl::StrCat(r.imported, " imported, ", r.duplicates, " duplicates")));
     v1::ImportSummary summary;
     summary.set_imported(r.imported);
     summary.set_duplicates(r.duplicates);
@@ -328,8 +329,8 @@ class CollectorImpl : public Collector {
     if (e.ok()) return absl::OkStatus();
     SHAMMIE_LOG(ERROR) << "audit log: " << action << " " << target << " by " << caller.name
                        << " was done but not recorded: " << e.status();
-    return absl::InternalError(absl::StrCat(action, " ", target, " was done, but writing the audit log failed: ",
-                                            e.status().message()));
+    return absl::InternalError(absl::StrCat(
+        action, " ", target, " was done, but writing the audit log failed: ", e.status().message()));
   }
 
   // The task that continues `request.task_id`'s conversation: its context,

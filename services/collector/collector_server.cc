@@ -53,7 +53,8 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   SHAMMIE_LOG(INFO) << "collector listening on " << s->address()
                     << (options.tls.enabled() ? " (TLS)" : "") << ", data in "
                     << options.collector.data_dir;
-  services::WarnIfPlaintextOffLoopback("the collector (gRPC)", options.listen, options.tls.enabled());
+  services::WarnIfPlaintextOffLoopback("the collector (gRPC)", options.listen,
+                                       options.tls.enabled());
   return s;
 }
 

@@ -263,8 +263,9 @@ grpc::ServerUnaryReactor* ComparisonServiceImpl::GetDeployment(grpc::CallbackSer
 grpc::ServerUnaryReactor* ComparisonServiceImpl::ListTokens(grpc::CallbackServerContext* ctx,
                                                             const Raw* request, Raw* response) {
   return Unary<v1::ListTokensRequest, v1::ListTokensResponse>(
-      ctx, request, response,
-      [this](const Caller& c, const auto&, auto* resp) { return Into(collector_->ListTokens(c), resp); });
+      ctx, request, response, [this](const Caller& c, const auto&, auto* resp) {
+        return Into(collector_->ListTokens(c), resp);
+      });
 }
 
 grpc::ServerUnaryReactor* ComparisonServiceImpl::ListAudit(grpc::CallbackServerContext* ctx,

@@ -54,7 +54,8 @@ using ComparisonServiceBase = v1::ComparisonService::WithRawCallbackMethod_Creat
                                                 v1::ComparisonService::WithRawCallbackMethod_ListAudit<
                                                     v1::ComparisonService::
                                                         WithRawCallbackMethod_RecordOperatorAction<
-                                                            v1::ComparisonService::Service>>>>>>>>>>>>>>;
+                                                            v1::ComparisonService::
+                                                                Service>>>>>>>>>>>>>>;
 
 class ComparisonServiceImpl final : public ComparisonServiceBase {
  public:

@@ -238,7 +238,8 @@ class HttpServer::Impl {
   int port() const { return port_; }
   std::string Url() const {
     const bool v6 = host_.find(':') != std::string::npos;
-    return absl::StrCat(options_.tls.enabled() ? "https://" : "http://", v6 ? "[" : "", host_, v6 ? "]" : "", ":", port_);
+    return absl::StrCat(options_.tls.enabled() ? "https://" : "http://", v6 ? "[" : "", host_,
+                        v6 ? "]" : "", ":", port_);
   }
 
  private:

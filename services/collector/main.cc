@@ -47,7 +47,8 @@ ABSL_FLAG(double, http_requests_per_second, 20,
 ABSL_FLAG(std::string, artifact_dir, "",
           "Artifact folder shared with the scheduler; the dashboard reads iteration history "
           "from <dir>/history (empty: no history).");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) for gRPC TLS and HTTPS; with --tls-key.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) for gRPC TLS and HTTPS; with --tls-key.");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
 ABSL_FLAG(int32_t, max_exports_per_client, 4,
           "ExportComparisons streams one token may hold open at once (0: no limit).");

@@ -181,7 +181,8 @@ absl::Status ValidateOperatorAction(const v1::RecordOperatorActionRequest& reque
   }
   SHAMMIE_RETURN_IF_ERROR(CheckShort("target", request.target()));
   if (request.detail().size() > 1024) {
-    return Invalid("detail", absl::StrCat("is ", request.detail().size(), " bytes; the limit is 1024"));
+    return Invalid("detail",
+                   absl::StrCat("is ", request.detail().size(), " bytes; the limit is 1024"));
   }
   if (!Utf8(request.detail())) return Invalid("detail", "is not valid UTF-8");
   return absl::OkStatus();

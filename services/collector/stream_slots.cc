@@ -13,8 +13,8 @@ absl::StatusOr<StreamSlots::Slot> StreamSlots::Acquire(absl::string_view key) {
   int& open = open_[key];
   if (max_ > 0 && open >= max_) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "\"", key, "\" already has ", open, " ", stream_name_, " streams open (the limit is ",
-        max_, " per client); finish or cancel one first"));
+        "\"", key, "\" already has ", open, " ", stream_name_, " streams open (the limit is ", max_,
+        " per client); finish or cancel one first"));
   }
   ++open;
   return Slot(this, std::string(key));

@@ -14,8 +14,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/log.h"
 #include "grpcpp/security/credentials.h"
 
@@ -76,13 +76,13 @@ absl::Status ValidateTlsServerFiles(const TlsServerFiles& files) {
   BIO_free(bio);
   absl::Status status;
   if (key == nullptr) {
-    status = absl::InvalidArgumentError(absl::StrCat(
-        "--tls-key: ", files.key_file, " is not an unencrypted PEM private key (", OpenSslError(), ")"));
+    status = absl::InvalidArgumentError(absl::StrCat("--tls-key: ", files.key_file,
+                                                     " is not an unencrypted PEM private key (",
+                                                     OpenSslError(), ")"));
   } else if (X509_check_private_key(cert, key) != 1) {
     ERR_clear_error();
-    status = absl::InvalidArgumentError(absl::StrCat("--tls-key: ", files.key_file,
-                                                     " does not belong to the certificate in ",
-                                                     files.cert_file));
+    status = absl::InvalidArgumentError(absl::StrCat(
+        "--tls-key: ", files.key_file, " does not belong to the certificate in ", files.cert_file));
   }
   EVP_PKEY_free(key);
   X509_free(cert);

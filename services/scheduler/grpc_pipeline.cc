@@ -29,7 +29,8 @@ GrpcPipeline::GrpcPipeline(GrpcPipelineOptions options)
       collector_(v1::ComparisonService::NewStub(collector_channel_)),
       pm_(v1::PreferenceModelTrainer::NewStub(
           Channel(options_.pm_trainer_address, options_.credentials))),
-      ppo_(v1::PolicyTrainer::NewStub(Channel(options_.ppo_trainer_address, options_.credentials))) {}
+      ppo_(v1::PolicyTrainer::NewStub(
+          Channel(options_.ppo_trainer_address, options_.credentials))) {}
 
 void GrpcPipeline::Prepare(grpc::ClientContext* ctx, absl::Duration deadline) const {
   if (!options_.token.empty()) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));

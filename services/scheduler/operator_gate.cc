@@ -20,9 +20,10 @@ void OperatorGate::WaitForCalls() {
 void OperatorGate::Authorize(absl::string_view authorization, absl::string_view action,
                              absl::string_view target, absl::string_view detail, Done done) {
   if (absl::StripAsciiWhitespace(authorization).empty()) {
-    done(absl::UnauthenticatedError(absl::StrCat(
-        action, " needs an operator token: send \"authorization: Bearer <token>\" "
-                "(shammie: --token-file FILE or SHAMMIE_TOKEN)")));
+    done(absl::UnauthenticatedError(
+        absl::StrCat(action,
+                     " needs an operator token: send \"authorization: Bearer <token>\" "
+                     "(shammie: --token-file FILE or SHAMMIE_TOKEN)")));
     return;
   }
   // One call's state, freed by its callback.
@@ -49,8 +50,8 @@ void OperatorGate::Authorize(absl::string_view authorization, absl::string_view 
           call->done(std::move(call->entry));
         } else {
           absl::Status s = services::FromGrpcStatus(status);
-          call->done(absl::Status(s.code(), absl::StrCat("operator check with the collector: ",
-                                                         s.message())));
+          call->done(absl::Status(
+              s.code(), absl::StrCat("operator check with the collector: ", s.message())));
         }
         delete call;
         absl::MutexLock lock(&mu_);  // last: `this` may go once it reaches 0

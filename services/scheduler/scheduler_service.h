@@ -11,6 +11,9 @@
 #ifndef SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 #define SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 
+#include <functional>
+
+#include "absl/strings/string_view.h"
 #include "services/scheduler/operator_gate.h"
 #include "services/scheduler/scheduler.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
@@ -44,6 +47,12 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
                                         v1::Schedule* response) override;
 
  private:
+  // Passes the gate (the collector checks the caller's token and records
+  // `action`), then runs `act` and finishes the call with its status.
+  grpc::ServerUnaryReactor* Gated(grpc::CallbackServerContext* ctx, absl::string_view action,
+                                  absl::string_view target, absl::string_view detail,
+                                  std::function<absl::Status()> act);
+
   Scheduler* const scheduler_;
   OperatorGate* const gate_;
 };

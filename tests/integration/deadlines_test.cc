@@ -107,7 +107,8 @@ TEST_F(DeadlinesTest, TrainerClientsOfTheCollectorHitTheirDeadline) {
   source.address = address_;
   source.token = "shm_x";
   source.timeout_seconds = 0.3;
-  ExpectDeadline("ppo prompts", [&] { return ppo_trainer::FetchCollectorPrompts(source).status(); });
+  ExpectDeadline("ppo prompts",
+                 [&] { return ppo_trainer::FetchCollectorPrompts(source).status(); });
 }
 
 TEST_F(DeadlinesTest, SimulatedLabelersAndFeederRecordDeadlinesAndStop) {

@@ -127,22 +127,22 @@ TEST_F(TlsIntegrationTest, HttpsServesThePageAndApiToClientsTrustingTheCa) {
 }
 
 TEST_F(TlsIntegrationTest, BadCertificateFilesStopTheCollectorNamingTheFlag) {
-  testing::CommandResult mismatch = RunCommand(absl::StrCat(
-      Bin("shammie-collector"), " --data-dir ", Sub("data"), " --listen 127.0.0.1:0",
-      " --http-listen '' --tls-cert ", certs_.cert, " --tls-key ", certs_.other_key));
+  testing::CommandResult mismatch = RunCommand(
+      absl::StrCat(Bin("shammie-collector"), " --data-dir ", Sub("data"), " --listen 127.0.0.1:0",
+                   " --http-listen '' --tls-cert ", certs_.cert, " --tls-key ", certs_.other_key));
   EXPECT_EQ(mismatch.exit_code, 2) << mismatch.output;
   EXPECT_TRUE(absl::StrContains(mismatch.output, "--tls-key")) << mismatch.output;
-  testing::CommandResult missing = RunCommand(absl::StrCat(
-      Bin("shammie-collector"), " --data-dir ", Sub("data"), " --listen 127.0.0.1:0",
-      " --http-listen '' --tls-cert ", Sub("nope.pem"), " --tls-key ", certs_.key));
+  testing::CommandResult missing = RunCommand(
+      absl::StrCat(Bin("shammie-collector"), " --data-dir ", Sub("data"), " --listen 127.0.0.1:0",
+                   " --http-listen '' --tls-cert ", Sub("nope.pem"), " --tls-key ", certs_.key));
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_TRUE(absl::StrContains(missing.output, "--tls-cert")) << missing.output;
 }
 
 TEST_F(TlsIntegrationTest, PlaintextOffLoopbackWarnsLoudly) {
   testing::BackgroundProcess collector(
-      {Bin("shammie-collector"), "--data-dir", Sub("data"), "--listen", "0.0.0.0:0",
-       "--port-file", Sub("port"), "--http-listen", ""},
+      {Bin("shammie-collector"), "--data-dir", Sub("data"), "--listen", "0.0.0.0:0", "--port-file",
+       Sub("port"), "--http-listen", ""},
       Sub("collector.log"));
   ASSERT_TRUE(common::WaitForFile(Sub("port"), absl::Seconds(60)).ok());
   const std::string log = testing::ReadFile(Sub("collector.log"));
@@ -152,10 +152,10 @@ TEST_F(TlsIntegrationTest, PlaintextOffLoopbackWarnsLoudly) {
 
   // On loopback, no warning.
   std::remove(Sub("port").c_str());
-  testing::BackgroundProcess local({Bin("shammie-collector"), "--data-dir", Sub("data2"),
-                                    "--listen", "127.0.0.1:0", "--port-file", Sub("port"),
-                                    "--http-listen", ""},
-                                   Sub("local.log"));
+  testing::BackgroundProcess local(
+      {Bin("shammie-collector"), "--data-dir", Sub("data2"), "--listen", "127.0.0.1:0",
+       "--port-file", Sub("port"), "--http-listen", ""},
+      Sub("local.log"));
   ASSERT_TRUE(common::WaitForFile(Sub("port"), absl::Seconds(60)).ok());
   EXPECT_FALSE(absl::StrContains(testing::ReadFile(Sub("local.log")), "WITHOUT TLS"));
 }

@@ -10,11 +10,11 @@
 namespace shammie::testing {
 
 struct TlsCerts {
-  std::string ca;          // ca.pem: trusted roots for clients (--tls-ca)
-  std::string cert;        // server.pem (--tls-cert)
-  std::string key;         // server.key (--tls-key)
-  std::string other_ca;    // other-ca.pem: a CA that did not sign server.pem
-  std::string other_key;   // other-ca.key: a key that does not match server.pem
+  std::string ca;         // ca.pem: trusted roots for clients (--tls-ca)
+  std::string cert;       // server.pem (--tls-cert)
+  std::string key;        // server.key (--tls-key)
+  std::string other_ca;   // other-ca.pem: a CA that did not sign server.pem
+  std::string other_key;  // other-ca.key: a key that does not match server.pem
   bool ok = false;
 };
 
@@ -23,10 +23,17 @@ struct TlsCerts {
 inline TlsCerts MakeTlsCerts(const std::string& dir) {
   const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
   const std::string cmd =
-      "cd '" + dir + "' && "
-      "openssl req -x509 " + ec + " -keyout ca.key -out ca.pem -days 2 -subj '/CN=Shammie Test CA' && "
-      "openssl req -x509 " + ec + " -keyout other-ca.key -out other-ca.pem -days 2 -subj '/CN=Other CA' && "
-      "openssl req " + ec + " -keyout server.key -out server.csr -subj '/CN=localhost' && "
+      "cd '" + dir +
+      "' && "
+      "openssl req -x509 " +
+      ec +
+      " -keyout ca.key -out ca.pem -days 2 -subj '/CN=Shammie Test CA' && "
+      "openssl req -x509 " +
+      ec +
+      " -keyout other-ca.key -out other-ca.pem -days 2 -subj '/CN=Other CA' && "
+      "openssl req " +
+      ec +
+      " -keyout server.key -out server.csr -subj '/CN=localhost' && "
       "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext && "
       "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
       "-days 2 -extfile server.ext";
