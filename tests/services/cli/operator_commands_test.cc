@@ -117,7 +117,13 @@ TEST_F(OperatorCommandsTest, TriggerStatusWatchCancel) {
   std::tie(code, out) = Shammie({"trigger", "--key", "second"});  // never two at once
   EXPECT_EQ(code, 1) << out;
 
-  std::tie(code, out) = Shammie({"status"});
+  // SNAPSHOT reads the collector's stats, then TRAIN_PM waits for the absent
+  // PM trainer (retrying UNAVAILABLE).
+  for (int i = 0; i < 300; ++i) {
+    std::tie(code, out) = Shammie({"status"});
+    if (out.find("iter-0001  TRAIN_PM") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   ASSERT_EQ(code, 0);
   EXPECT_NE(out.find("iter-0001  TRAIN_PM"), std::string::npos) << out;
   EXPECT_EQ(out.find("iter-0002"), std::string::npos) << out;
