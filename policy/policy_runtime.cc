@@ -5,6 +5,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "policy/checkpoint.h"
 #include "policy/sampler.h"
 
@@ -21,8 +22,10 @@ class PolicyRuntimeImpl : public PolicyRuntime {
     so.pad_token_id = ckpt_.tokenizer->eos_token_id();
     const Tokenizer* tok = ckpt_.tokenizer.get();
     sampler_ = std::make_unique<Sampler>(ckpt_.model, so, [tok](const std::vector<int64_t>& ids) {
+      // Byte-level models can sample bytes that form no UTF-8 character;
+      // text leaving the runtime (protobuf strings, the page) must be UTF-8.
       absl::StatusOr<std::string> text = tok->Decode(ids);
-      return text.ok() ? *text : std::string();
+      return text.ok() ? common::ToValidUtf8(*text) : std::string();
     });
   }
 

@@ -4,9 +4,6 @@
 
 #include <sys/socket.h>
 
-#include <atomic>
-#include <chrono>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -17,6 +14,7 @@
 #include "services/collector/http_api.h"
 #include "services/collector/http_status.h"
 #include "services/collector/web_assets.h"
+#include "services/common/http_listen_thread.h"
 #include "services/dashboard/dashboard_api.h"
 
 namespace shammie::collector {
@@ -176,13 +174,7 @@ class HttpServer::Impl {
     // waits for the client's delayed ACK (~40 ms a write, ~90 ms a submit in
     // bench/http_api_bench.cc). Labelers feel every one of those.
     server_->set_tcp_nodelay(true);
-    // httplib's default sets SO_REUSEPORT, which would let a second collector
-    // bind the same port and silently share the traffic; SO_REUSEADDR alone
-    // still allows a quick restart past TIME_WAIT.
-    server_->set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
+    services::HttpListenThread::BindExclusively(*server_);
     const size_t limit = options_.max_body_bytes;
     server_->set_error_handler(httplib::Server::HandlerWithResponse(
         [limit](const httplib::Request& req, httplib::Response& res) {
@@ -214,26 +206,14 @@ class HttpServer::Impl {
     if (port_ == 0) {
       return absl::UnavailableError(absl::StrCat("--http-listen: cannot bind ", options_.listen));
     }
-    thread_ = std::thread([this] {
-      server_->listen_after_bind();
-      listen_returned_ = true;
-    });
-    // stop() is a no-op until the listen loop runs, so a Shutdown() right
-    // after Start() would leave it running; wait for the loop first.
-    while (!server_->is_running() && !listen_returned_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    listener_.Start(server_.get());
     SHAMMIE_LOG(INFO) << "http: labeler page and JSON API on " << Url();
     services::WarnIfPlaintextOffLoopback("the collector's HTTP server", options_.listen,
                                          options_.tls.enabled());
     return absl::OkStatus();
   }
 
-  void Shutdown() {
-    if (!thread_.joinable() || !server_) return;
-    server_->stop();
-    thread_.join();
-  }
+  void Shutdown() { listener_.Stop(); }
 
   int port() const { return port_; }
   std::string Url() const {
@@ -249,8 +229,7 @@ class HttpServer::Impl {
   std::unique_ptr<httplib::Server> server_;  // an SSLServer with TLS
   std::string host_;
   int port_ = 0;
-  std::atomic<bool> listen_returned_{false};
-  std::thread thread_;
+  services::HttpListenThread listener_;  // last: stops before the server goes
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(Collector* collector,

@@ -1,5 +1,6 @@
 // Serves a MetricsRegistry on GET /metrics from its own small HTTP server
-// (prometheus-cpp's civetweb exposer). Used by the services that have no HTTP
+// (cpp-httplib, as the collector's page server; prometheus-cpp's civetweb
+// exposer failed to start inside the torch-linked trainer binaries). Used by the services that have no HTTP
 // server of their own: the trainers and the scheduler, on their gRPC port +
 // 1000 (DESIGN.md). The collector serves its registry from its HTTP port
 // instead (MetricsRegistry::RenderText).
@@ -16,8 +17,11 @@
 #include "absl/strings/string_view.h"
 #include "services/metrics/metrics_registry.h"
 
-namespace prometheus {
-class Exposer;
+namespace httplib {
+class Server;
+}
+namespace shammie::services {
+class HttpListenThread;
 }
 
 namespace shammie::metrics {
@@ -25,6 +29,12 @@ namespace shammie::metrics {
 // The metrics port DESIGN.md assigns to a service listening on `grpc_port`
 // (gRPC port + 1000). Port 0 (pick a free one) stays 0.
 int MetricsPortForGrpcPort(int grpc_port);
+
+// A service's --metrics-listen value: "auto" becomes the same host at gRPC
+// port + 1000 ("127.0.0.1:50054" → "127.0.0.1:51054"), or "" (no endpoint)
+// when the gRPC port is picked (0) and so has no fixed sibling; any other
+// value is returned as given ("" = off).
+std::string ResolveMetricsListen(absl::string_view metrics_listen, absl::string_view grpc_listen);
 
 class MetricsExposer {
  public:
@@ -39,12 +49,11 @@ class MetricsExposer {
   int port() const { return port_; }
 
  private:
-  MetricsExposer(std::unique_ptr<prometheus::Exposer> exposer,
-                 std::shared_ptr<MetricsRegistry> registry, int port);
-  std::unique_ptr<prometheus::Exposer> exposer_;
-  // Kept alive while served: the exposer holds only a weak reference.
+  MetricsExposer() = default;
   std::shared_ptr<MetricsRegistry> registry_;
-  const int port_;
+  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<services::HttpListenThread> listener_;  // runs the accept loop
+  int port_ = 0;
 };
 
 }  // namespace shammie::metrics

@@ -35,6 +35,8 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate(s) to reach the collector over TLS.");
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving.");
 ABSL_FLAG(int64_t, checkpoint_every, 20, "Training steps between resume states.");
+ABSL_FLAG(std::string, metrics_listen, "auto",
+          "Prometheus /metrics address; \"auto\" = gRPC port + 1000 (none for port 0), \"\" = off.");
 ABSL_FLAG(int32_t, max_running, 1, "Jobs that train at once; the rest wait PENDING.");
 
 int main(int argc, char** argv) {
@@ -56,6 +58,8 @@ int main(int argc, char** argv) {
   o.max_running = absl::GetFlag(FLAGS_max_running);
   o.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
   o.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  o.metrics_listen =
+      shammie::metrics::ResolveMetricsListen(absl::GetFlag(FLAGS_metrics_listen), o.listen);
   if (const std::string f = absl::GetFlag(FLAGS_token_file); !f.empty()) {
     std::ifstream in(f);
     if (!in) {
@@ -90,7 +94,10 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::fprintf(stderr, "shammie-pm-trainer: serving on port %d\n", (*server)->port());
+  // On stdout, for scripts and tests that start it on port 0.
+  std::printf("listening on %s:%d\n", o.listen.substr(0, o.listen.rfind(':')).c_str(), (*server)->port());
+  if ((*server)->metrics_port() != 0) std::printf("metrics on port %d\n", (*server)->metrics_port());
+  std::fflush(stdout);
   const int sig = shammie::collector::WaitForStopSignal();
   std::fprintf(stderr, "shammie-pm-trainer: signal %d, shutting down\n", sig);
   (*server)->Shutdown();

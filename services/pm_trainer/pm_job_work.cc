@@ -66,6 +66,7 @@ jobs::JobWork MakePmJobWork(PmJobWorkOptions o) {
       text << file.rdbuf();
       v1::PmReport report;
       if (google::protobuf::util::JsonStringToMessage(text.str(), &report).ok()) {
+        if (o.metrics) o.metrics->ObserveReport(spec.data_half(), report);
         jobs::JobOutcome out;
         out.result.PackFrom(report);
         out.checkpoint = in.output_dir;
@@ -76,12 +77,17 @@ jobs::JobWork MakePmJobWork(PmJobWorkOptions o) {
 
     reward_model::PmJobCallbacks cb;
     cb.cancelled = [&ctx] { return ctx.Cancelled(); };
-    cb.progress = [&ctx](const v1::JobProgress& p) { ctx.ReportProgress(p); };
+    cb.progress = [&ctx, &o, &spec](const v1::JobProgress& p) {
+      ctx.ReportProgress(p);
+      auto loss = p.metrics().find("loss");
+      if (o.metrics && loss != p.metrics().end()) o.metrics->ObserveTrainLoss(spec.data_half(), loss->second);
+    };
     cb.resume_point = [&ctx](const std::string& dir, uint64_t step) {
       return ctx.SaveResumePoint(dir, step);
     };
     auto report = reward_model::RunPmJob(in, cb);
     if (!report.ok()) return report.status();
+    if (o.metrics) o.metrics->ObserveReport(spec.data_half(), *report);
     jobs::JobOutcome out;
     out.result.PackFrom(*report);
     out.checkpoint = in.output_dir;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "services/jobs/job_runner.h"
+#include "services/metrics/training_metrics.h"
 #include "services/pm_trainer/collector_client.h"
 
 namespace shammie::pm_trainer {
@@ -26,6 +27,9 @@ struct PmJobWorkOptions {
   int64_t world_size = 1;
   std::string master_addr;
   int master_port = 0;
+  // Loss per step and the final report as PM series (training_metrics.h);
+  // null = none.
+  std::shared_ptr<metrics::PmMetrics> metrics;
 };
 
 jobs::JobWork MakePmJobWork(PmJobWorkOptions options);

@@ -1,11 +1,5 @@
 #include "services/pm_trainer/pm_trainer_server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server_builder.h>
-
-#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -17,8 +11,8 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
     const PmTrainerServerOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
   std::unique_ptr<PmTrainerServer> s(new PmTrainerServer());
-  auto server_credentials = services::MakeServerCredentials(options.tls);
-  if (!server_credentials.ok()) return server_credentials.status();
+  // TLS files first: a bad certificate should not cost a store open.
+  if (absl::Status st = services::ValidateTlsServerFiles(options.tls); !st.ok()) return st;
   auto channel_credentials = services::MakeChannelCredentials(options.tls_ca_file);
   if (!channel_credentials.ok()) return channel_credentials.status();
   std::error_code ec;
@@ -38,7 +32,11 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   work.world_size = options.world_size;
   work.master_addr = options.master_addr;
   work.master_port = options.master_port;
+  auto registry = options.metrics ? options.metrics : metrics::MetricsRegistry::Create();
+  work.metrics = std::make_shared<metrics::PmMetrics>(registry);
   jobs::JobRunnerOptions ro;
+  ro.metrics = registry;
+  ro.trainer = "pm";
   ro.store = s->store_.get();
   ro.work = MakePmJobWork(work);
   ro.max_running = options.max_running;
@@ -47,18 +45,16 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   s->runner_ = *std::move(runner);
   s->service_ = std::make_unique<PmTrainerService>(s->runner_.get(), s->collector_.get());
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, *server_credentials, &s->port_);
-  builder.RegisterService(s->service_.get());
-  s->server_ = builder.BuildAndStart();
-  if (!s->server_ || s->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
-  }
-  s->server_->GetHealthCheckService()->SetServingStatus(
-      "shammie.v1.PreferenceModelTrainer", true);
-  services::WarnIfPlaintextOffLoopback("the PM trainer", options.listen, options.tls.enabled());
+  services::ServiceHostOptions host;
+  host.listen = options.listen;
+  host.metrics = registry;
+  host.metrics_listen = options.metrics_listen;
+  host.health_services = {"shammie.v1.PreferenceModelTrainer"};
+  host.tls = options.tls;
+  host.name = "the PM trainer";
+  auto served = services::ServiceHost::Start(host, {s->service_.get()});
+  if (!served.ok()) return served.status();
+  s->host_ = *std::move(served);
   return s;
 }
 
@@ -68,10 +64,7 @@ void PmTrainerServer::Shutdown() {
     if (shut_down_) return;
     shut_down_ = true;
   }
-  if (server_) {
-    server_->GetHealthCheckService()->Shutdown();
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  }
+  if (host_) host_->Shutdown();
   runner_.reset();  // pauses running jobs (RUNNING on disk, resumed next start)
   store_.reset();
 }

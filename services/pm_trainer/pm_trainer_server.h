@@ -14,7 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "grpcpp/server.h"
+#include "services/common/service_host.h"
 #include "services/common/tls.h"
 #include "services/jobs/job_runner.h"
 #include "services/pm_trainer/collector_client.h"
@@ -39,6 +39,11 @@ struct PmTrainerServerOptions {
   int64_t world_size = 1;
   std::string master_addr;
   int master_port = 0;
+  // Job, PM and RPC series go here (null makes a private registry);
+  // metrics_listen serves it on /metrics ("" = not here, as in `shammie up`,
+  // whose HTTP port serves the shared registry).
+  std::shared_ptr<metrics::MetricsRegistry> metrics;
+  std::string metrics_listen;
 };
 
 class PmTrainerServer {
@@ -48,18 +53,18 @@ class PmTrainerServer {
   static absl::StatusOr<std::unique_ptr<PmTrainerServer>> Start(const PmTrainerServerOptions& options);
   ~PmTrainerServer();
 
-  int port() const { return port_; }
+  int port() const { return host_->port(); }
+  int metrics_port() const { return host_->metrics_port(); }
   jobs::JobRunner* runner() { return runner_.get(); }
   void Shutdown();  // idempotent
 
  private:
   PmTrainerServer() = default;
-  int port_ = 0;
   std::unique_ptr<storage::JobStore> store_;
   std::unique_ptr<CollectorClient> collector_;
   std::unique_ptr<jobs::JobRunner> runner_;
   std::unique_ptr<PmTrainerService> service_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<services::ServiceHost> host_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -1,30 +1,21 @@
 // shammie-ppo-trainer: serves shammie.v1.PolicyTrainer.
-//   shammie-ppo-trainer --data-dir DIR --listen 127.0.0.1:50053 --collector 127.0.0.1:50051
+//   shammie-ppo-trainer --data-dir DIR [--listen 127.0.0.1:50053] [--collector 127.0.0.1:50051]
+//                       [--metrics-listen auto] [--artifact-dir DIR] [--collector-token-file FILE]
 //                       [--tls-cert F --tls-key F] [--tls-ca F]
 // Jobs live in <data-dir>/jobs (RocksDB); checkpoints in <data-dir>/artifacts
 // (or --artifact-dir). Unfinished jobs resume from their last checkpoint when
 // the trainer starts. Prints "listening on HOST:PORT" once serving.
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/omp_env.h"
-#include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
-#include "reward_model/pm_episode_scorer.h"
 #include "services/collector/wait_for_signal.h"
-#include "services/common/tls.h"
-#include "services/jobs/job_runner.h"
-#include "services/ppo_trainer/ppo_job.h"
-#include "services/ppo_trainer/ppo_trainer_service.h"
-#include "storage/job_store.h"
+#include "services/ppo_trainer/ppo_trainer_server.h"
 
 ABSL_FLAG(std::string, data_dir, "", "folder for the job store and (by default) artifacts");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "gRPC address (port 0 picks a free port)");
@@ -35,6 +26,8 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (wi
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate(s) to reach the collector over TLS");
 ABSL_FLAG(std::string, artifact_dir, "", "checkpoint folder (default <data-dir>/artifacts)");
+ABSL_FLAG(std::string, metrics_listen, "auto",
+          "Prometheus /metrics address; \"auto\" = gRPC port + 1000 (none for port 0), \"\" = off");
 
 namespace {
 
@@ -54,66 +47,34 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = shammie::collector::DashFlagsToUnderscores(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (data_dir.empty()) {
+  shammie::ppo_trainer::PpoTrainerServerOptions o;
+  o.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (o.data_dir.empty()) {
     std::fprintf(stderr, "shammie-ppo-trainer: --data-dir is required\n");
     return 2;
   }
-  const shammie::services::TlsServerFiles tls{absl::GetFlag(FLAGS_tls_cert),
-                                              absl::GetFlag(FLAGS_tls_key)};
-  auto server_credentials = shammie::services::MakeServerCredentials(tls);
-  auto channel_credentials = shammie::services::MakeChannelCredentials(absl::GetFlag(FLAGS_tls_ca));
-  for (const absl::Status& st : {server_credentials.status(), channel_credentials.status()}) {
-    if (!st.ok()) {
-      std::fprintf(stderr, "shammie-ppo-trainer: %s\n", std::string(st.message()).c_str());
-      return 2;
-    }
-  }
-  std::filesystem::create_directories(data_dir);
-  std::string artifacts = absl::GetFlag(FLAGS_artifact_dir);
-  if (artifacts.empty()) artifacts = data_dir + "/artifacts";
-  std::filesystem::create_directories(artifacts);
-
-  auto store = shammie::storage::JobStore::Open({data_dir + "/jobs", "ppo"});
-  if (!store.ok()) {
-    std::fprintf(stderr, "shammie-ppo-trainer: %s\n", store.status().ToString().c_str());
+  o.listen = absl::GetFlag(FLAGS_listen);
+  o.artifact_dir = absl::GetFlag(FLAGS_artifact_dir);
+  o.collector = absl::GetFlag(FLAGS_collector);
+  const std::string token_file = absl::GetFlag(FLAGS_collector_token_file);
+  o.token = ReadToken(token_file.empty() ? o.data_dir + "/operator.token" : token_file);
+  o.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
+  o.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  o.metrics_listen =
+      shammie::metrics::ResolveMetricsListen(absl::GetFlag(FLAGS_metrics_listen), o.listen);
+  auto server = shammie::ppo_trainer::PpoTrainerServer::Start(o);
+  if (!server.ok()) {
+    std::fprintf(stderr, "shammie-ppo-trainer: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  shammie::ppo_trainer::PpoJobOptions job;
-  job.artifact_dir = artifacts;
-  job.collector.address = absl::GetFlag(FLAGS_collector);
-  job.collector.credentials = *channel_credentials;
-  std::string token_file = absl::GetFlag(FLAGS_collector_token_file);
-  job.collector.token = ReadToken(token_file.empty() ? data_dir + "/operator.token" : token_file);
-  job.load_pm = [](const std::string& dir) { return shammie::reward_model::LoadPmEpisodeScorer(dir); };
-  shammie::jobs::JobRunnerOptions runner_options;
-  runner_options.store = store->get();
-  runner_options.work = shammie::ppo_trainer::MakePpoJobWork(std::move(job));
-  auto runner = shammie::jobs::JobRunner::Create(runner_options);
-  if (!runner.ok()) {
-    std::fprintf(stderr, "shammie-ppo-trainer: %s\n", runner.status().ToString().c_str());
-    return 1;
-  }
-  shammie::ppo_trainer::PolicyTrainerService service(runner->get());
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *server_credentials, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    std::fprintf(stderr, "shammie-ppo-trainer: cannot listen on %s\n",
-                 absl::GetFlag(FLAGS_listen).c_str());
-    return 1;
-  }
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  shammie::services::WarnIfPlaintextOffLoopback("the PPO trainer", listen, tls.enabled());
-  std::printf("listening on %s:%d\n", listen.substr(0, listen.rfind(':')).c_str(), port);
+  std::printf("listening on %s:%d\n", o.listen.substr(0, o.listen.rfind(':')).c_str(),
+              (*server)->port());
+  if ((*server)->metrics_port() != 0) std::printf("metrics on port %d\n", (*server)->metrics_port());
   std::fflush(stdout);
   // SIGTERM/SIGINT: stop serving, then stop workers (their jobs stay RUNNING
   // on disk and resume at the next start).
   const int sig = shammie::collector::WaitForStopSignal();
   SHAMMIE_LOG(INFO) << "shammie-ppo-trainer: signal " << sig << ", shutting down";
-  server->Shutdown();
+  (*server)->Shutdown();
   return 0;
 }

@@ -110,6 +110,7 @@ absl::StatusOr<jobs::JobOutcome> RunJob(const PpoJobOptions& options, jobs::JobC
     if (ctx.Cancelled()) return absl::CancelledError("cancelled");
     SHAMMIE_ASSIGN_OR_RETURN(policy::PpoStepMetrics m, run->Step());
     *report.add_steps() = ToProto(m);
+    if (options.metrics) options.metrics->ObserveStep(report.steps(report.steps_size() - 1));
     ctx.ReportProgress(Progress(report.steps(report.steps_size() - 1), spec.steps()));
     google::protobuf::Any partial;
     partial.PackFrom(report);
@@ -132,6 +133,7 @@ absl::StatusOr<jobs::JobOutcome> RunJob(const PpoJobOptions& options, jobs::JobC
 
   // The finished policy and its report.
   FinishReport(report);
+  if (options.metrics) options.metrics->ObserveReport(report);
   const std::string final_dir = job_dir + "/final";
   SHAMMIE_RETURN_IF_ERROR(SaveCheckpoint(*run, final_dir, report));
   jobs::JobOutcome outcome;

@@ -21,6 +21,7 @@
 #include "policy/ppo_metrics.h"
 #include "policy/reward_kl_fit.h"
 #include "services/jobs/job_runner.h"
+#include "services/metrics/training_metrics.h"
 #include "services/ppo_trainer/prompt_source.h"
 #include "shammie/v1/ppo_trainer.pb.h"
 
@@ -34,6 +35,9 @@ struct PpoJobOptions {
   std::string artifact_dir;    // checkpoints go under <artifact_dir>/<job id>/
   CollectorSource collector;   // prompts when the spec has no prompt_file
   PmLoader load_pm;            // required
+  // Every step and the final report as PPO series (training_metrics.h);
+  // null = none.
+  std::shared_ptr<metrics::PpoMetrics> metrics;
 };
 
 jobs::JobWork MakePpoJobWork(PpoJobOptions options);

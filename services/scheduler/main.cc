@@ -29,6 +29,8 @@
 #include "google/protobuf/text_format.h"
 #include "services/collector/wait_for_signal.h"
 #include "services/common/tls.h"
+#include "services/metrics/metrics_exposer.h"
+#include "services/scheduler/iteration_defaults.h"
 #include "services/scheduler/scheduler_server.h"
 
 ABSL_FLAG(std::string, data_dir, "", "RocksDB folder for iterations and the schedule");
@@ -48,8 +50,10 @@ ABSL_FLAG(std::string, base_checkpoint, "",
 ABSL_FLAG(std::string, period, "", "cadence period, e.g. 7d, 30s (default: stored, else 7d)");
 ABSL_FLAG(std::string, anchor, "",
           "cadence anchor, RFC 3339 (default: stored, else a Monday 00:00 UTC)");
-ABSL_FLAG(std::string, pm_spec, "", "PmJobSpec template in protobuf text format");
-ABSL_FLAG(std::string, ppo_spec, "", "PpoJobSpec template in protobuf text format");
+ABSL_FLAG(std::string, pm_spec, "",
+          "PmJobSpec fields in protobuf text format, over the defaults (iteration_defaults.h)");
+ABSL_FLAG(std::string, ppo_spec, "",
+          "PpoJobSpec fields in protobuf text format, over the defaults (iteration_defaults.h)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (with --tls-key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, tls_ca, "",
@@ -65,13 +69,6 @@ void OnSignal(int) { g_stop = true; }
 int Fail(const std::string& message) {
   std::cerr << "shammie-scheduler: " << message << "\n";
   return 2;
-}
-
-// "127.0.0.1:50054" → "127.0.0.1:51054".
-std::string MetricsAddressFor(const std::string& listen, int port) {
-  auto colon = listen.rfind(':');
-  return absl::StrCat(colon == std::string::npos ? "127.0.0.1" : listen.substr(0, colon), ":",
-                      port + 1000);
 }
 
 }  // namespace
@@ -98,13 +95,12 @@ int main(int argc, char** argv) {
     if (!a.ok()) return Fail(std::string(a.status().message()));
     opts.scheduler.anchor_override = *a;
   }
-  using google::protobuf::TextFormat;
-  if (!TextFormat::ParseFromString(absl::GetFlag(FLAGS_pm_spec), &opts.scheduler.iteration.pm)) {
-    return Fail("--pm-spec: not a PmJobSpec in text format");
-  }
-  if (!TextFormat::ParseFromString(absl::GetFlag(FLAGS_ppo_spec), &opts.scheduler.iteration.ppo)) {
-    return Fail("--ppo-spec: not a PpoJobSpec in text format");
-  }
+  auto pm = shammie::scheduler::PmTemplateFromText(absl::GetFlag(FLAGS_pm_spec), "--pm-spec");
+  if (!pm.ok()) return Fail(std::string(pm.status().message()));
+  opts.scheduler.iteration.pm = *pm;
+  auto ppo = shammie::scheduler::PpoTemplateFromText(absl::GetFlag(FLAGS_ppo_spec), "--ppo-spec");
+  if (!ppo.ok()) return Fail(std::string(ppo.status().message()));
+  opts.scheduler.iteration.ppo = *ppo;
   if (absl::GetFlag(FLAGS_single_pm)) {
     opts.scheduler.iteration.pm_data_half = 0;
     opts.scheduler.iteration.train_test_pm = false;
@@ -129,13 +125,8 @@ int main(int argc, char** argv) {
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
   opts.pipeline.credentials = *credentials;
   opts.artifact_dir = absl::GetFlag(FLAGS_artifact_dir);
-  opts.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
-  if (opts.metrics_listen == "auto") {
-    auto colon = opts.listen.rfind(':');
-    int port = colon == std::string::npos ? 0 : std::atoi(opts.listen.c_str() + colon + 1);
-    // A picked port (0) has no fixed +1000 sibling: no metrics then.
-    opts.metrics_listen = port > 0 ? MetricsAddressFor(opts.listen, port) : "";
-  }
+  opts.metrics_listen =
+      shammie::metrics::ResolveMetricsListen(absl::GetFlag(FLAGS_metrics_listen), opts.listen);
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -143,6 +134,7 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status().ToString());
   // Printed for scripts and tests that start with --listen 127.0.0.1:0.
   std::cout << "shammie-scheduler listening on port " << (*server)->port() << std::endl;
+  if ((*server)->metrics_port() != 0) std::cout << "metrics on port " << (*server)->metrics_port() << std::endl;
   SHAMMIE_LOG(INFO) << "scheduler serving on " << opts.listen << " (port " << (*server)->port()
                     << ")";
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -61,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(SchedulerOptions opti
 Scheduler::Scheduler(SchedulerOptions options, Pipeline* pipeline, common::Clock* clock,
                      std::unique_ptr<storage::IterationStore> store, Cadence cadence)
     : options_(std::move(options)),
+      pipeline_(pipeline),
       clock_(clock),
       store_(std::move(store)),
       runner_(options_.iteration, pipeline, store_.get(), clock),
@@ -86,9 +87,34 @@ void Scheduler::Stop() {
   if (worker_.joinable()) worker_.join();
 }
 
+bool Scheduler::EnoughComparisons() {
+  const int64_t need = options_.iteration.min_comparisons;
+  if (need <= 1) return true;
+  auto stats = pipeline_->GetStats();
+  // Unreachable collector: let the round start; SNAPSHOT retries and fails
+  // with the collector's error, which tells the operator more than waiting.
+  if (!stats.ok()) return true;
+  if (stats->last_seq() >= static_cast<uint64_t>(need)) return true;
+  if (!waiting_logged_) {
+    SHAMMIE_LOG(INFO) << "a round is due; waiting for comparisons (" << stats->last_seq() << "/"
+                      << need << ")";
+    waiting_logged_ = true;
+  }
+  return false;
+}
+
 void Scheduler::WorkerLoop() {
   while (true) {
     std::string id;
+    bool due = false;
+    {
+      absl::MutexLock lock(&mu_);
+      due = cadence_.NextFire(clock_->Now()) <= clock_->Now();
+    }
+    // A due round with too few comparisons waits (re-checked every tick)
+    // rather than failing: a slow week of labeling should delay the run,
+    // not lose it.
+    const bool ready = !due || EnoughComparisons();
     {
       absl::MutexLock lock(&mu_);
       if (stop_) return;
@@ -100,7 +126,8 @@ void Scheduler::WorkerLoop() {
         running_id_ = id;
         live_ = **active;
         cancel_ = cancel_target_ == id;
-      } else if (cadence_.ConsumeDue(clock_->Now())) {
+      } else if (ready && cadence_.ConsumeDue(clock_->Now())) {
+        waiting_logged_ = false;
         // The key names the due time, so a crash between firing and
         // persisting the cadence cannot start the same round twice.
         std::string key = absl::StrCat(
@@ -114,7 +141,8 @@ void Scheduler::WorkerLoop() {
       }
       if (id.empty()) {
         absl::Time next = cadence_.NextFire(clock_->Now());
-        absl::Duration wait = std::min(options_.tick, std::max(absl::ZeroDuration(), next - clock_->Now()));
+        absl::Duration wait = ready ? std::min(options_.tick, std::max(absl::ZeroDuration(), next - clock_->Now()))
+                                    : options_.tick;
         wake_.WaitWithTimeout(&mu_, std::max(wait, absl::Milliseconds(10)));
         continue;
       }

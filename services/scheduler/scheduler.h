@@ -86,11 +86,15 @@ class Scheduler {
   Scheduler(SchedulerOptions options, Pipeline* pipeline, common::Clock* clock,
             std::unique_ptr<storage::IterationStore> store, Cadence cadence);
   void WorkerLoop();
+  // True unless the collector reports fewer than min_comparisons (a due
+  // round waits for them instead of failing). An RPC: never under mu_.
+  bool EnoughComparisons();
   void Publish(const v1::Iteration& it);
   v1::Schedule ScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PersistScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SchedulerOptions options_;
+  Pipeline* const pipeline_;
   common::Clock* const clock_;
   const std::unique_ptr<storage::IterationStore> store_;
   IterationRunner runner_;
@@ -105,6 +109,7 @@ class Scheduler {
   std::atomic<bool> cancel_{false};
   std::atomic<bool> stopping_{false};
   std::thread worker_;
+  bool waiting_logged_ = false;  // worker thread only
 
   absl::Mutex listeners_mu_;
   std::map<int, Listener> listeners_ ABSL_GUARDED_BY(listeners_mu_);

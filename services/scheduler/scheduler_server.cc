@@ -2,10 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
-#include "services/metrics/metrics_exposer.h"
-#include "services/metrics/rpc_metrics.h"
+#include "services/common/service_host.h"
 #include "services/scheduler/iteration_recorder.h"
 #include "services/scheduler/scheduler_service.h"
 
@@ -28,10 +25,6 @@ class RunningSchedulerServer : public SchedulerServer {
 
   absl::Status Serve(const SchedulerServerOptions& options) {
     registry_ = options.metrics ? options.metrics : metrics::MetricsRegistry::Create();
-    if (!options.metrics_listen.empty()) {
-      SHAMMIE_ASSIGN_OR_RETURN(exposer_,
-                               metrics::MetricsExposer::Start(options.metrics_listen, registry_));
-    }
     if (!options.artifact_dir.empty()) {
       SHAMMIE_ASSIGN_OR_RETURN(history_, dashboard::IterationHistory::Open(options.artifact_dir));
     }
@@ -42,29 +35,24 @@ class RunningSchedulerServer : public SchedulerServer {
     recorder.base_snapshot = options.scheduler.iteration.base_snapshot;
     recorder_ = std::make_unique<IterationRecorder>(std::move(recorder));
     subscription_ = scheduler_->Subscribe([this](const v1::Iteration& it) { recorder_->Observe(it); });
-    SHAMMIE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
-                             services::MakeServerCredentials(options.tls));
-    grpc::EnableDefaultHealthCheckService(true);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(options.listen, credentials, &port_);
-    builder.RegisterService(&service_);
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
-    f.push_back(metrics::MakeRpcMetricsInterceptorFactory(registry_));
-    builder.experimental().SetInterceptorCreators(std::move(f));
-    server_ = builder.BuildAndStart();
-    if (!server_ || port_ == 0) {
-      return absl::UnavailableError(absl::StrCat("listen ", options.listen, ": cannot bind"));
-    }
-    services::WarnIfPlaintextOffLoopback("the scheduler", options.listen, options.tls.enabled());
+    services::ServiceHostOptions host;
+    host.listen = options.listen;
+    host.metrics = registry_;
+    host.metrics_listen = options.metrics_listen;
+    host.health_services = {"shammie.v1.Scheduler"};
+    host.tls = options.tls;
+    host.name = "the scheduler";
+    SHAMMIE_ASSIGN_OR_RETURN(host_, services::ServiceHost::Start(host, {&service_}));
     scheduler_->Start();
     return absl::OkStatus();
   }
 
-  int port() const override { return port_; }
+  int port() const override { return host_->port(); }
+  int metrics_port() const override { return host_->metrics_port(); }
   Scheduler* scheduler() override { return scheduler_.get(); }
-  void Wait() override { server_->Wait(); }
+  void Wait() override { host_->Wait(); }
   void Shutdown() override {
-    if (server_) server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    if (host_) host_->Shutdown(absl::Seconds(2));
     gate_.WaitForCalls();  // operator checks in flight still call the scheduler
     scheduler_->Stop();
   }
@@ -74,10 +62,8 @@ class RunningSchedulerServer : public SchedulerServer {
   std::unique_ptr<Scheduler> scheduler_;
   OperatorGate gate_;
   SchedulerService service_;
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
   std::shared_ptr<metrics::MetricsRegistry> registry_;
-  std::unique_ptr<metrics::MetricsExposer> exposer_;
+  std::unique_ptr<services::ServiceHost> host_;
   std::unique_ptr<dashboard::IterationHistory> history_;
   std::unique_ptr<IterationRecorder> recorder_;
   int subscription_ = 0;

@@ -45,6 +45,7 @@ class SchedulerServer {
   virtual ~SchedulerServer() = default;  // shuts the server down, then the worker
 
   virtual int port() const = 0;
+  virtual int metrics_port() const = 0;  // 0 without an endpoint of its own
   virtual Scheduler* scheduler() = 0;
   // Blocks until Shutdown() from another thread.
   virtual void Wait() = 0;

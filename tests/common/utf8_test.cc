@@ -27,5 +27,15 @@ TEST(Utf8Test, RejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("ok\xE2\x82"));              // truncated at end
 }
 
+TEST(Utf8Test, ToValidUtf8KeepsValidTextAndReplacesEachBadByte) {
+  EXPECT_EQ(ToValidUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(ToValidUtf8("a\x80" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToValidUtf8("ok\xE2\x82"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated at the end
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  for (const char* bad : {"\xFF", "\xC0\xAF", "x\xF4\x90\x80\x80y"}) {
+    EXPECT_TRUE(IsValidUtf8(ToValidUtf8(bad))) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace shammie::common

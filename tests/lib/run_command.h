@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/lib/temp_dir.h"  // TempDir, for the tests that run commands in one
+
 namespace shammie::testing {
 
 struct CommandResult {
@@ -46,23 +48,6 @@ inline std::string ReadFile(const std::string& path) {
 inline void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
-
-// A fresh directory under $TMPDIR, removed by the destructor.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") +
-                       "/shammie-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    if (!path_.empty()) RunCommand("rm -rf '" + path_ + "'");
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace shammie::testing
 

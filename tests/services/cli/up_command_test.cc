@@ -1,7 +1,7 @@
-// `shammie up` as a real process: it serves the collector, says where the
-// operator token is, serves the labeler page and JSON API next to gRPC, and
-// SIGINT shuts it down cleanly (exit 0, database closed so the next start
-// opens it).
+// `shammie up` as a real process (the tiny_base fixture as its base policy):
+// it serves the collector, says where the operator token is, serves the
+// labeler page and JSON API next to gRPC, and SIGINT shuts it down cleanly
+// (exit 0, databases closed so the next start opens them).
 #include <signal.h>
 
 #include <cstdlib>
@@ -40,13 +40,17 @@ std::string Slurp(const std::string& path) {
 std::string StartUp(const testing::TempDir& dir, std::optional<common::Subprocess>* up,
                     const std::string& http_listen = "127.0.0.1:0") {
   const std::string out = dir.Sub("up.out");
-  auto p = common::Subprocess::Start({BinDir() + "/shammie", "up", "--data-dir", dir.Sub("data"),
-                                      "--listen", "127.0.0.1:0", "--http-listen=" + http_listen},
-                                     out);
+  const char* base = std::getenv("SHAMMIE_TINY_BASE_DIR");
+  EXPECT_NE(base, nullptr) << "SHAMMIE_TINY_BASE_DIR not set (fixture tiny_base)";
+  auto p = common::Subprocess::Start(
+      {BinDir() + "/shammie", "up", "--data-dir", dir.Sub("data"), "--base-policy", base ? base : "",
+       "--listen", "127.0.0.1:0", "--http-listen=" + http_listen, "--scheduler-listen",
+       "127.0.0.1:0", "--pm-trainer-listen", "127.0.0.1:0", "--ppo-trainer-listen", "127.0.0.1:0"},
+      out);
   EXPECT_TRUE(p.ok());
   up->emplace(std::move(*p));
   std::smatch m;
-  const std::regex address("collector \\(gRPC\\): (127\\.0\\.0\\.1:[0-9]+)");
+  const std::regex address("collector \\(gRPC\\): +(127\\.0\\.0\\.1:[0-9]+)");
   for (int i = 0; i < 600; ++i) {
     std::string text = Slurp(out);
     if (std::regex_search(text, m, address)) return m[1];
