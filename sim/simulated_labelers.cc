@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/log.h"
 #include "grpcpp/grpcpp.h"
 #include "shammie/v1/collector.grpc.pb.h"
@@ -51,7 +52,9 @@ SimulatedLabelersStats SimulatedLabelers::Stats() const {
 }
 
 void SimulatedLabelers::Label(int index) {
-  auto channel = grpc::CreateChannel(options_.collector_address, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(
+      options_.collector_address,
+      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials());
   auto stub = v1::ComparisonService::NewStub(channel);
   const std::string auth = absl::StrCat("Bearer ", options_.tokens[index]);
   SimulatedLabeler labeler({options_.temperature, options_.seed * 1000003 + index});
@@ -74,7 +77,7 @@ void SimulatedLabelers::Label(int index) {
     {
       grpc::ClientContext ctx;
       ctx.AddMetadata("authorization", auth);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_deadline));
       grpc::Status s = stub->NextTask(&ctx, v1::NextTaskRequest(), &task);
       if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
         {
@@ -106,7 +109,7 @@ void SimulatedLabelers::Label(int index) {
     for (int attempt = 0; attempt < 5 && !stop_; ++attempt) {
       grpc::ClientContext ctx;
       ctx.AddMetadata("authorization", auth);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + 3 * options_.rpc_deadline));
       s = stub->SubmitComparison(&ctx, req, &stored);
       if (s.error_code() != grpc::StatusCode::UNAVAILABLE) break;
       sleep_unless_stopped(absl::Milliseconds(100 << attempt));

@@ -26,11 +26,18 @@
 #include "shammie/v1/collector.pb.h"
 #include "sim/simulated_labeler.h"
 
+namespace grpc {
+class ChannelCredentials;
+}  // namespace grpc
+
 namespace shammie::sim {
 
 struct SimulatedLabelersOptions {
   // Collector gRPC address, e.g. "127.0.0.1:50051".
   std::string collector_address;
+  // TLS to the collector (services/common/tls.h MakeChannelCredentials);
+  // null = plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
   // One bearer secret per labeler (role LABELER): N = tokens.size().
   std::vector<std::string> tokens;
   // Bradley–Terry temperature on the gold reward (kDefaultLabelerTemperature
@@ -43,6 +50,10 @@ struct SimulatedLabelersOptions {
   // Pause between submits of one labeler (0 = as fast as the collector goes).
   absl::Duration think_time = absl::ZeroDuration();
   uint64_t seed = 1;
+  // Deadline of NextTask; a submit (which waits for an fsync, and is
+  // retried) gets three times this. A stuck collector costs a labeler this
+  // long and an error, never a hang.
+  absl::Duration rpc_deadline = absl::Seconds(10);
 };
 
 struct SimulatedLabelersStats {

@@ -1,6 +1,7 @@
 #include "sim/task_feeder.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "shammie/v1/collector.grpc.pb.h"
 #include "sim/task_generator.h"
@@ -24,13 +25,14 @@ TaskFeederStats TaskFeeder::Stats() const {
 }
 
 void TaskFeeder::Run() {
-  auto stub = v1::ComparisonService::NewStub(
-      grpc::CreateChannel(options_.collector_address, grpc::InsecureChannelCredentials()));
+  auto stub = v1::ComparisonService::NewStub(grpc::CreateChannel(
+      options_.collector_address,
+      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials()));
   TaskGenerator prompts(options_.seed);
   auto context = [&] {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.rpc_deadline));
     return ctx;
   };
   auto fail = [&](const grpc::Status& s) {

@@ -10,17 +10,27 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+namespace grpc {
+class ChannelCredentials;
+}  // namespace grpc
+
 namespace shammie::sim {
 
 struct TaskFeederOptions {
   std::string collector_address;  // "127.0.0.1:50051"
-  std::string token;              // role service or operator (CreateTask)
+  // TLS to the collector (services/common/tls.h MakeChannelCredentials);
+  // null = plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::string token;  // role service or operator (CreateTask)
+  // Deadline of each call (a stuck collector: an error, never a hang).
+  absl::Duration rpc_deadline = absl::Seconds(60);
   uint64_t min_open_tasks = 32;
   // Tasks created per top-up at most.
   uint64_t batch = 16;

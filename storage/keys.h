@@ -22,6 +22,7 @@ inline constexpr char kLabelsCf[] = "labels";            // task id \0 labeler �
 inline constexpr char kIdempotencyCf[] = "idempotency";  // labeler \0 request id → seq
 inline constexpr char kTokensCf[] = "tokens";            // "h/"hash → Token, "n/"name → hash
 inline constexpr char kMetaCf[] = "meta";                // counter name → uint64 (8-byte BE)
+inline constexpr char kAuditCf[] = "audit";              // seq (8-byte BE) → AuditEntry
 
 // Values of the labels column family.
 inline constexpr char kLabeled = 'L';

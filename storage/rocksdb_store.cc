@@ -17,7 +17,7 @@ namespace shammie::storage {
 namespace {
 
 const char* const kColumnFamilies[] = {kComparisonsCf, kTasksCf,  kOpenTasksCf, kLabelsCf,
-                                       kIdempotencyCf, kTokensCf, kMetaCf};
+                                       kIdempotencyCf, kTokensCf, kMetaCf,      kAuditCf};
 
 }  // namespace
 
@@ -56,6 +56,7 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
     store->cfs_[descriptors[i].name] = store->handles_[i];
   }
   if (absl::Status st = store->LoadCounters(); !st.ok()) return st;
+  if (absl::Status st = store->LoadAuditSeq(); !st.ok()) return st;
   GroupCommitter::Options committer_options;
   committer_options.sync = options.sync_writes;
   committer_options.max_ops_per_batch = options.max_ops_per_batch;

@@ -1,9 +1,11 @@
-// RocksDbStore: the ComparisonStore and TokenStore on one RocksDB database.
+// RocksDbStore: the ComparisonStore, TokenStore and AuditLog on one RocksDB
+// database.
 //
 // Column families and key layout: storage/keys.h and docs/storage.md.
 // All comparison and task writes go through one GroupCommitter (see
 // group_committer.h), which is what gives group commit and seq-ordered
-// visibility. Token writes are rare and go straight to RocksDB (synced).
+// visibility. Token and audit writes are rare and go straight to RocksDB
+// (synced).
 //
 // Ownership: the store owns the database; destroying it finishes queued
 // writes and closes the database. Only one process may open a path at a time
@@ -23,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
+#include "storage/audit_log.h"
 #include "storage/comparison_store.h"
 #include "storage/group_committer.h"
 #include "storage/token_store.h"
@@ -39,7 +42,10 @@ struct RocksDbStoreOptions {
   size_t max_ops_per_batch = 1024;
 };
 
-class RocksDbStore : public ComparisonStore, public TokenStore, private GroupCommitter::Listener {
+class RocksDbStore : public ComparisonStore,
+                     public TokenStore,
+                     public AuditLog,
+                     private GroupCommitter::Listener {
  public:
   // UNAVAILABLE when the database is locked by another process; INTERNAL for
   // corruption or I/O errors.
@@ -61,10 +67,18 @@ class RocksDbStore : public ComparisonStore, public TokenStore, private GroupCom
 
   // TokenStore
   absl::StatusOr<v1::Token> CreateToken(absl::string_view name, v1::TokenRole role,
-                                        absl::string_view secret, absl::Time created_at) override;
+                                        absl::string_view secret, absl::Time created_at,
+                                        absl::Time expires_at = absl::InfiniteFuture()) override;
   absl::StatusOr<v1::Token> LookupSecret(absl::string_view secret) override;
   absl::Status RevokeToken(absl::string_view name) override;
   absl::StatusOr<uint64_t> CountTokens() override;
+  absl::StatusOr<std::vector<v1::Token>> ListTokens() override;
+  absl::Status RecordTokenUse(absl::string_view secret, absl::Time now,
+                              absl::Duration granularity = absl::Minutes(1)) override;
+
+  // AuditLog
+  absl::StatusOr<v1::AuditEntry> AppendAudit(v1::AuditEntry entry) override;
+  absl::StatusOr<std::vector<v1::AuditEntry>> ListAudit(size_t limit) override;
 
  private:
   // A task as stored: its number (position in NextTask order) and the task.
@@ -75,6 +89,7 @@ class RocksDbStore : public ComparisonStore, public TokenStore, private GroupCom
 
   explicit RocksDbStore(const RocksDbStoreOptions& options);
   absl::Status LoadCounters();
+  absl::Status LoadAuditSeq();
 
   // GroupCommitter::Listener (committer thread only).
   void Seal(rocksdb::WriteBatch* batch) override;
@@ -107,8 +122,12 @@ class RocksDbStore : public ComparisonStore, public TokenStore, private GroupCom
   std::map<std::string, TaskRecord> staged_tasks_;
   std::map<std::string, v1::Comparison> staged_idempotency_;
 
-  // Serializes token create/revoke (name uniqueness check + write).
+  // Serializes token create/revoke/use (name uniqueness check + write).
   absl::Mutex tokens_mu_;
+
+  // Serializes audit appends; the seq of the newest entry.
+  absl::Mutex audit_mu_;
+  uint64_t last_audit_seq_ ABSL_GUARDED_BY(audit_mu_) = 0;
 };
 
 }  // namespace shammie::storage

@@ -9,6 +9,7 @@
 #define SHAMMIE_STORAGE_TOKEN_STORE_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,10 +26,11 @@ class TokenStore {
   // Stores a token whose secret is `secret` (make one with NewTokenSecret();
   // the caller may need it on disk before the token exists, see
   // operator.token). Returns the token without the secret. ALREADY_EXISTS
-  // when `name` is taken. The name is not validated here.
+  // when `name` is taken. The name is not validated here. `expires_at`
+  // InfiniteFuture = never (stored as an unset expires_at).
   virtual absl::StatusOr<v1::Token> CreateToken(absl::string_view name, v1::TokenRole role,
-                                                absl::string_view secret,
-                                                absl::Time created_at) = 0;
+                                                absl::string_view secret, absl::Time created_at,
+                                                absl::Time expires_at = absl::InfiniteFuture()) = 0;
 
   // The token whose secret is `secret` (without the secret). NOT_FOUND when
   // no live token has it.
@@ -40,6 +42,18 @@ class TokenStore {
 
   // How many live tokens there are.
   virtual absl::StatusOr<uint64_t> CountTokens() = 0;
+
+  // Every live token (expired ones included: they are live until revoked),
+  // by name, without secrets.
+  virtual absl::StatusOr<std::vector<v1::Token>> ListTokens() = 0;
+
+  // Records that the token with `secret` was used at `now`, if its stored
+  // last_used_at is older than `granularity` (so a busy token is written at
+  // most once per `granularity`, not once per request). A token revoked
+  // meanwhile is left revoked. The write is not synced: losing the last
+  // minute of "last used" in a crash is harmless.
+  virtual absl::Status RecordTokenUse(absl::string_view secret, absl::Time now,
+                                      absl::Duration granularity = absl::Minutes(1)) = 0;
 };
 
 }  // namespace shammie::storage

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/tls.h"
 
 namespace shammie::cli {
 
@@ -43,10 +44,11 @@ absl::StatusOr<CollectorClient> ConnectCollector(Args& args) {
   absl::StatusOr<std::string> token = ReadToken(args);
   if (!token.ok()) return token.status();
   client.token = *token;
+  auto credentials = services::MakeChannelCredentials(args.Get("tls-ca"));
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(64 << 20);
-  client.channel =
-      grpc::CreateCustomChannel(client.server, grpc::InsecureChannelCredentials(), channel_args);
+  client.channel = grpc::CreateCustomChannel(client.server, *credentials, channel_args);
   client.stub = v1::ComparisonService::NewStub(client.channel);
   return client;
 }

@@ -1,6 +1,8 @@
 // What every collector-facing command shares: the server address
-// (--server, default 127.0.0.1:50051), the bearer token (--token-file FILE,
-// else env SHAMMIE_TOKEN), a stub, and one way to report failures.
+// (--server, default 127.0.0.1:50051), TLS (--tls-ca FILE: the CA that
+// signed the collector's certificate; none = plaintext), the bearer token
+// (--token-file FILE, else env SHAMMIE_TOKEN), a stub, and one way to report
+// failures.
 #ifndef SHAMMIE_SERVICES_CLI_COLLECTOR_CLIENT_H_
 #define SHAMMIE_SERVICES_CLI_COLLECTOR_CLIENT_H_
 
@@ -34,7 +36,8 @@ struct CollectorClient {
 // INVALID_ARGUMENT when neither is given or the file cannot be read.
 absl::StatusOr<std::string> ReadToken(Args& args);
 
-// Reads --server and the token; does not contact the server yet.
+// Reads --server, --tls-ca and the token; does not contact the server yet.
+// INVALID_ARGUMENT naming the flag when a file cannot be used.
 absl::StatusOr<CollectorClient> ConnectCollector(Args& args);
 
 // Prints "shammie <command>: <message>" to stderr; returns the exit code

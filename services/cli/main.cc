@@ -10,6 +10,7 @@
 
 namespace shammie::cli {
 // One declaration per command file.
+int RunAudit(const std::vector<std::string>& args);   // audit_command.cc
 int RunBench(const std::vector<std::string>& args);   // bench_command.cc
 int RunExport(const std::vector<std::string>& args);  // export_command.cc
 int RunImport(const std::vector<std::string>& args);  // import_command.cc
@@ -33,7 +34,8 @@ using shammie::cli::Command;
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"up", "run the stack in this process until Ctrl-C", shammie::cli::RunUp},
-      {"token", "create or revoke a bearer token (token create|revoke)", shammie::cli::RunToken},
+      {"token", "create, list or revoke bearer tokens (token create|list|revoke)", shammie::cli::RunToken},
+      {"audit", "show the audit log of operator actions (who, what, when, target)", shammie::cli::RunAudit},
       {"import", "import comparisons from hh-rlhf or pairs JSONL", shammie::cli::RunImport},
       {"export", "export comparisons as hh-rlhf or pairs JSONL", shammie::cli::RunExport},
       {"stats", "show the collector's counters", shammie::cli::RunStats},

@@ -34,19 +34,21 @@ int RunSchedule(const std::vector<std::string>& argv) {
       (action != "show" && action != "pause" && action != "resume" && action != "set")) {
     std::fprintf(args->GetBool("help") ? stdout : stderr,
                  "usage: shammie schedule [show|pause|resume|set --period P --anchor T] "
-                 "[--scheduler 127.0.0.1:50054]\n");
+                 "[--scheduler 127.0.0.1:50054] [--token-file F] [--tls-ca F]\n");
     return args->GetBool("help") ? 0 : 2;
   }
   std::string period_text = args->Get("period");
   std::string anchor_text = args->Get("anchor");
-  auto stub = SchedulerStub(*args);
+  auto client = ConnectScheduler(*args);
+  if (!client.ok()) return Fail("schedule", client.status());
   if (absl::Status s = args->CheckNoUnused(); !s.ok()) return Fail("schedule", s);
   if (action != "set" && (!period_text.empty() || !anchor_text.empty())) {
     return Fail("schedule", absl::InvalidArgumentError("--period/--anchor go with `set`"));
   }
 
   v1::Schedule current;
-  grpc::Status s = stub->GetSchedule(SchedulerContext().get(), v1::GetScheduleRequest(), &current);
+  grpc::Status s =
+      client->stub->GetSchedule(client->Context().get(), v1::GetScheduleRequest(), &current);
   if (!s.ok()) return FailRpc("schedule", s);
   if (action == "show") {
     PrintSchedule(current);
@@ -66,7 +68,7 @@ int RunSchedule(const std::vector<std::string>& argv) {
     *req.mutable_anchor() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(*a));
   }
   v1::Schedule updated;
-  s = stub->SetSchedule(SchedulerContext().get(), req, &updated);
+  s = client->stub->SetSchedule(client->Context().get(), req, &updated);
   if (!s.ok()) return FailRpc("schedule", s);
   PrintSchedule(updated);
   return 0;

@@ -14,28 +14,30 @@ int RunStatus(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("status", args.status());
   if (args->GetBool("help")) {
-    std::printf("usage: shammie status [ID] [--scheduler 127.0.0.1:50054]\n");
+    std::printf("usage: shammie status [ID] [--scheduler 127.0.0.1:50054] [--tls-ca F]\n");
     return 0;
   }
-  auto stub = SchedulerStub(*args);
+  auto client = ConnectScheduler(*args);
+  if (!client.ok()) return Fail("status", client.status());
   if (absl::Status s = args->CheckNoUnused(); !s.ok()) return Fail("status", s);
   if (args->positional().size() > 1) return Fail("status", absl::InvalidArgumentError("at most one ID"));
   if (args->positional().size() == 1) {
     v1::GetIterationRequest req;
     req.set_id(args->positional()[0]);
     v1::Iteration it;
-    grpc::Status s = stub->GetIteration(SchedulerContext().get(), req, &it);
+    grpc::Status s = client->stub->GetIteration(client->Context().get(), req, &it);
     if (!s.ok()) return FailRpc("status", s);
     std::printf("%s", DetailView(it).c_str());
     return 0;
   }
   v1::ListIterationsResponse list;
-  grpc::Status s = stub->ListIterations(SchedulerContext().get(), v1::ListIterationsRequest(), &list);
+  grpc::Status s =
+      client->stub->ListIterations(client->Context().get(), v1::ListIterationsRequest(), &list);
   if (!s.ok()) return FailRpc("status", s);
   for (const v1::Iteration& it : list.iterations()) std::printf("%s\n", StatusLine(it).c_str());
   if (list.iterations_size() == 0) std::printf("no iterations yet\n");
   v1::Schedule schedule;
-  s = stub->GetSchedule(SchedulerContext().get(), v1::GetScheduleRequest(), &schedule);
+  s = client->stub->GetSchedule(client->Context().get(), v1::GetScheduleRequest(), &schedule);
   if (!s.ok()) return FailRpc("status", s);
   std::printf("schedule: every %s from %s, %s\n",
               scheduler::FormatPeriod(absl::Seconds(schedule.period().seconds())).c_str(),

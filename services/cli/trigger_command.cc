@@ -13,15 +13,18 @@ int RunTrigger(const std::vector<std::string>& argv) {
   auto args = Args::Parse(argv);
   if (!args.ok()) return Fail("trigger", args.status());
   if (args->GetBool("help")) {
-    std::printf("usage: shammie trigger [--key K] [--scheduler 127.0.0.1:50054]\n");
+    std::printf(
+        "usage: shammie trigger [--key K] [--scheduler 127.0.0.1:50054] --token-file F "
+        "[--tls-ca F]\n");
     return 0;
   }
   v1::TriggerIterationRequest req;
   req.set_key(args->Get("key"));
-  auto stub = SchedulerStub(*args);
+  auto client = ConnectScheduler(*args);
+  if (!client.ok()) return Fail("trigger", client.status());
   if (absl::Status s = args->CheckNoUnused(); !s.ok()) return Fail("trigger", s);
   v1::Iteration it;
-  grpc::Status s = stub->TriggerIteration(SchedulerContext().get(), req, &it);
+  grpc::Status s = client->stub->TriggerIteration(client->Context().get(), req, &it);
   if (!s.ok()) return FailRpc("trigger", s);
   std::printf("%s\n", StatusLine(it).c_str());
   return 0;

@@ -16,15 +16,16 @@ int RunWatch(const std::vector<std::string>& argv) {
   if (!args.ok()) return Fail("watch", args.status());
   if (args->GetBool("help") || args->positional().size() != 1) {
     std::fprintf(args->GetBool("help") ? stdout : stderr,
-                 "usage: shammie watch ID [--scheduler 127.0.0.1:50054]\n");
+                 "usage: shammie watch ID [--scheduler 127.0.0.1:50054] [--tls-ca F]\n");
     return args->GetBool("help") ? 0 : 2;
   }
-  auto stub = SchedulerStub(*args);
+  auto client = ConnectScheduler(*args);
+  if (!client.ok()) return Fail("watch", client.status());
   if (absl::Status s = args->CheckNoUnused(); !s.ok()) return Fail("watch", s);
   v1::WatchIterationRequest req;
   req.set_id(args->positional()[0]);
-  auto ctx = SchedulerContext(/*deadline_seconds=*/0);  // as long as the iteration runs
-  auto reader = stub->WatchIteration(ctx.get(), req);
+  auto ctx = client->Context(/*deadline_seconds=*/0);  // as long as the iteration runs
+  auto reader = client->stub->WatchIteration(ctx.get(), req);
   const bool tty = isatty(STDOUT_FILENO);
   v1::Iteration it;
   v1::IterationStage last_stage = v1::STAGE_UNSPECIFIED;

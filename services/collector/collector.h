@@ -57,7 +57,9 @@ struct CollectorOptions {
   ResponseSampler* sampler = nullptr;
 };
 
-// Roles allowed per method (DESIGN.md "Auth"): operator may call everything;
+// Roles allowed per method (DESIGN.md "Auth"): operator may call everything
+// (and alone may call CreateToken, RevokeToken, ListTokens, ListAudit,
+// RecordOperatorAction, ImportComparisons);
 // labeler: NextTask, SubmitComparison, SkipTask, GetStats; service: CreateTask,
 // NextTask, SubmitComparison (recorded as SOURCE_SIMULATED), SkipTask,
 // ExportComparisons, GetStats. A caller with another role gets
@@ -73,7 +75,10 @@ class Collector {
   // (mode 0600).
   static absl::StatusOr<std::unique_ptr<Collector>> Open(const CollectorOptions& options);
 
-  // UNAUTHENTICATED when the token is missing, unknown or revoked.
+  // UNAUTHENTICATED when the token is missing, unknown, revoked or expired
+  // (the message says which). Every call looks the token up in the store —
+  // nothing is cached — so a revocation or expiry holds from the next
+  // request. Records the token's last use (at most once a minute).
   // `authorization` is the raw header value ("Bearer <secret>").
   virtual absl::StatusOr<Caller> Authenticate(absl::string_view authorization) = 0;
 
@@ -89,6 +94,20 @@ class Collector {
   virtual absl::StatusOr<v1::Token> CreateToken(const Caller& caller,
                                                 const v1::CreateTokenRequest& request) = 0;
   virtual absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) = 0;
+  // operator: every token without its secret, by name.
+  virtual absl::StatusOr<v1::ListTokensResponse> ListTokens(const Caller& caller) = 0;
+
+  // The audit log (storage/audit_log.h). Token create/revoke, imports and
+  // deploys are appended here after they succeed (an append that fails then
+  // is INTERNAL saying the action was done but not recorded).
+  // operator: newest first; INVALID_ARGUMENT "limit" above 10000.
+  virtual absl::StatusOr<v1::ListAuditResponse> ListAudit(const Caller& caller,
+                                                          const v1::ListAuditRequest& request) = 0;
+  // operator: appends an action another service is about to take for the
+  // caller (the scheduler forwards the operator's token) and returns the
+  // entry; the caller's role is the authorization check.
+  virtual absl::StatusOr<v1::AuditEntry> RecordOperatorAction(
+      const Caller& caller, const v1::RecordOperatorActionRequest& request) = 0;
 
   // operator/service: replace the sampler's policies (ResponseSampler::Deploy).
   // FAILED_PRECONDITION without a sampler.

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/collector/collector.h"
@@ -38,8 +39,20 @@ absl::Status CheckRole(const Caller& caller, unsigned allowed, absl::string_view
                                                   method));
 }
 
+// "Last used" is kept to the minute: a write per minute per token, not per
+// request.
+constexpr absl::Duration kLastUsedGranularity = absl::Minutes(1);
+
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
+std::string FormatUtc(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
 // The store says NOT_FOUND for an unknown task; to the caller that is bad
@@ -68,12 +81,25 @@ class CollectorImpl : public Collector {
     if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
       return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
     }
-    absl::StatusOr<v1::Token> token =
-        store_->LookupSecret(absl::StripAsciiWhitespace(value.substr(7)));
+    const absl::string_view secret = absl::StripAsciiWhitespace(value.substr(7));
+    absl::StatusOr<v1::Token> token = store_->LookupSecret(secret);
     if (token.status().code() == absl::StatusCode::kNotFound) {
       return absl::UnauthenticatedError("unknown or revoked token");
     }
     SHAMMIE_RETURN_IF_ERROR(token.status());
+    const absl::Time now = options_.clock->Now();
+    if (token->has_expires_at() && now >= FromProto(token->expires_at())) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "token \"", token->name(), "\" expired at ", FormatUtc(FromProto(token->expires_at())),
+          "; ask an operator for a new one"));
+    }
+    // Checked here first so a busy token costs one read, not a write, per
+    // request; a failed bookkeeping write never refuses the request.
+    if (!token->has_last_used_at() ||
+        now - FromProto(token->last_used_at()) >= kLastUsedGranularity) {
+      absl::Status touched = store_->RecordTokenUse(secret, now, kLastUsedGranularity);
+      if (!touched.ok()) SHAMMIE_LOG(WARNING) << "recording token use: " << touched;
+    }
     return Caller{token->name(), token->role()};
   }
 
@@ -146,7 +172,19 @@ class CollectorImpl : public Collector {
     if (!options_.sampler) {
       return absl::FailedPreconditionError("this collector runs without a sampler");
     }
-    return options_.sampler->Deploy({request.policies().begin(), request.policies().end()});
+    SHAMMIE_ASSIGN_OR_RETURN(
+        v1::Deployment deployment,
+        options_.sampler->Deploy({request.policies().begin(), request.policies().end()}));
+    std::string names;
+    for (const v1::PolicySnapshot& p : request.policies()) {
+      absl::StrAppend(&names, names.empty() ? "" : ",", p.name());
+    }
+    std::string checkpoints;
+    for (const v1::PolicySnapshot& p : request.policies()) {
+      absl::StrAppend(&checkpoints, checkpoints.empty() ? "" : ", ", p.checkpoint());
+    }
+    SHAMMIE_RETURN_IF_ERROR(Audit(caller, "policies.deploy", names, checkpoints));
+    return deployment;
   }
 
   absl::StatusOr<v1::Deployment> GetDeployment(const Caller& caller) override {
@@ -174,8 +212,16 @@ class CollectorImpl : public Collector {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "CreateToken"));
     SHAMMIE_RETURN_IF_ERROR(ValidateCreateToken(request));
     SHAMMIE_ASSIGN_OR_RETURN(std::string secret, storage::NewTokenSecret());
+    const absl::Time now = options_.clock->Now();
+    const absl::Duration ttl =
+        absl::Seconds(request.ttl().seconds()) + absl::Nanoseconds(request.ttl().nanos());
+    const absl::Time expires = ttl > absl::ZeroDuration() ? now + ttl : absl::InfiniteFuture();
     SHAMMIE_ASSIGN_OR_RETURN(v1::Token token, store_->CreateToken(request.name(), request.role(),
-                                                                  secret, options_.clock->Now()));
+                                                                  secret, now, expires));
+    SHAMMIE_RETURN_IF_ERROR(Audit(
+        caller, "token.create", request.name(),
+        absl::StrCat("role ", v1::TokenRole_Name(request.role()), ", expires ",
+                     expires == absl::InfiniteFuture() ? "never" : FormatUtc(expires))));
     token.set_secret(secret);
     return token;
   }
@@ -183,7 +229,40 @@ class CollectorImpl : public Collector {
   absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) override {
     SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "RevokeToken"));
     SHAMMIE_RETURN_IF_ERROR(ValidateTokenName("name", request.name()));
-    return store_->RevokeToken(request.name());
+    SHAMMIE_RETURN_IF_ERROR(store_->RevokeToken(request.name()));
+    return Audit(caller, "token.revoke", request.name(), "");
+  }
+
+  absl::StatusOr<v1::ListTokensResponse> ListTokens(const Caller& caller) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "ListTokens"));
+    SHAMMIE_ASSIGN_OR_RETURN(std::vector<v1::Token> tokens, store_->ListTokens());
+    v1::ListTokensResponse response;
+    for (v1::Token& t : tokens) {
+      t.clear_secret();  // never stored; cleared again so no path can leak one
+      *response.add_tokens() = std::move(t);
+    }
+    return response;
+  }
+
+  absl::StatusOr<v1::ListAuditResponse> ListAudit(const Caller& caller,
+                                                  const v1::ListAuditRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "ListAudit"));
+    if (request.limit() > kMaxAuditLimit) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limit: ", request.limit(), " is over the maximum of ", kMaxAuditLimit));
+    }
+    SHAMMIE_ASSIGN_OR_RETURN(std::vector<v1::AuditEntry> entries,
+                             store_->ListAudit(request.limit() ? request.limit() : 100));
+    v1::ListAuditResponse response;
+    for (v1::AuditEntry& e : entries) *response.add_entries() = std::move(e);
+    return response;
+  }
+
+  absl::StatusOr<v1::AuditEntry> RecordOperatorAction(
+      const Caller& caller, const v1::RecordOperatorActionRequest& request) override {
+    SHAMMIE_RETURN_IF_ERROR(CheckRole(caller, 0, "RecordOperatorAction"));
+    SHAMMIE_RETURN_IF_ERROR(ValidateOperatorAction(request));
+    return store_->AppendAudit(Entry(caller, request.action(), request.target(), request.detail()));
   }
 
   absl::Status ExportComparisons(const Caller& caller, const v1::ExportComparisonsRequest& request,
@@ -216,6 +295,11 @@ class CollectorImpl : public Collector {
       batch.push_back(std::move(c));
     }
     SHAMMIE_ASSIGN_OR_RETURN(storage::ImportResult r, store_->ImportComparisons(std::move(batch)));
+    const std::string range =
+        r.imported ? absl::StrCat("seq ", r.first_seq, "-", r.last_seq) : "";
+    SHAMMIE_RETURN_IF_ERROR(
+        Audit(caller, "comparisons.import", range,
+              absl::StrCat(r.imported, " imported, ", r.duplicates, " duplicates")));
     v1::ImportSummary summary;
     summary.set_imported(r.imported);
     summary.set_duplicates(r.duplicates);
@@ -225,6 +309,30 @@ class CollectorImpl : public Collector {
   }
 
  private:
+  v1::AuditEntry Entry(const Caller& caller, absl::string_view action, absl::string_view target,
+                       absl::string_view detail) const {
+    v1::AuditEntry e;
+    *e.mutable_time() = ToProto(options_.clock->Now());
+    e.set_actor(caller.name);
+    e.set_actor_role(caller.role);
+    e.set_action(std::string(action));
+    e.set_target(std::string(target));
+    e.set_detail(std::string(detail));
+    return e;
+  }
+
+  // Appends an action that has just succeeded. The action cannot be undone
+  // here, so a failed append says so rather than pretending nothing happened.
+  absl::Status Audit(const Caller& caller, absl::string_view action, absl::string_view target,
+                     absl::string_view detail) {
+    absl::StatusOr<v1::AuditEntry> e = store_->AppendAudit(Entry(caller, action, target, detail));
+    if (e.ok()) return absl::OkStatus();
+    SHAMMIE_LOG(ERROR) << "audit log: " << action << " " << target << " by " << caller.name
+                       << " was done but not recorded: " << e.status();
+    return absl::InternalError(absl::StrCat(
+        action, " ", target, " was done, but writing the audit log failed: ", e.status().message()));
+  }
+
   // The task that continues `request.task_id`'s conversation: its context,
   // the response the labeler preferred, the new human turn, and two fresh
   // responses from the deployed policies.

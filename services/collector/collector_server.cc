@@ -18,16 +18,20 @@ namespace shammie::collector {
 absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
     const CollectorServerOptions& options) {
   std::unique_ptr<CollectorServer> s(new CollectorServer());
+  // Before the store opens: a bad certificate should not cost a RocksDB open.
+  SHAMMIE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                           services::MakeServerCredentials(options.tls));
   SHAMMIE_ASSIGN_OR_RETURN(s->collector_, Collector::Open(options.collector));
   if (options.metrics) s->collector_ = InstrumentCollector(std::move(s->collector_), options.metrics);
   s->pool_ = std::make_unique<WorkerPool>(options.worker_threads);
   s->service_ = std::make_unique<ComparisonServiceImpl>(s->collector_.get(), s->pool_.get(),
-                                                        options.collector.max_request_bytes);
+                                                        options.collector.max_request_bytes,
+                                                        options.max_exports_per_client);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen, credentials, &s->port_);
   builder.RegisterService(s->service_.get());
   if (options.metrics) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
@@ -46,8 +50,11 @@ absl::StatusOr<std::unique_ptr<CollectorServer>> CollectorServer::Start(
   grpc::HealthCheckServiceInterface* health = s->server_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(v1::ComparisonService::service_full_name(), true);
-  SHAMMIE_LOG(INFO) << "collector listening on " << s->address() << ", data in "
+  SHAMMIE_LOG(INFO) << "collector listening on " << s->address()
+                    << (options.tls.enabled() ? " (TLS)" : "") << ", data in "
                     << options.collector.data_dir;
+  services::WarnIfPlaintextOffLoopback("the collector (gRPC)", options.listen,
+                                       options.tls.enabled());
   return s;
 }
 

@@ -18,6 +18,7 @@
 #include "services/collector/collector.h"
 #include "services/collector/comparison_service.h"
 #include "services/collector/worker_pool.h"
+#include "services/common/tls.h"
 #include "services/metrics/metrics_registry.h"
 
 namespace shammie::collector {
@@ -28,6 +29,12 @@ struct CollectorServerOptions {
   CollectorOptions collector;
   // Calls that may block at once (mostly submits waiting for the fsync).
   int worker_threads = 64;
+  // ExportComparisons streams one client (token name) may hold open at once;
+  // past it, RESOURCE_EXHAUSTED. 0 = no limit.
+  int max_exports_per_client = 4;
+  // Certificate and key for TLS (services/common/tls.h); empty = plaintext,
+  // with a loud warning when `listen` is not loopback.
+  services::TlsServerFiles tls;
   // When set, RPCs and the collector's domain series are recorded here
   // (services/metrics); whoever owns the HTTP server serves it at /metrics.
   std::shared_ptr<metrics::MetricsRegistry> metrics;
@@ -36,7 +43,8 @@ struct CollectorServerOptions {
 class CollectorServer {
  public:
   // UNAVAILABLE when the address cannot be bound or the data dir is in use;
-  // the Collector's errors otherwise.
+  // INVALID_ARGUMENT naming --tls-cert/--tls-key for bad TLS files; the
+  // Collector's errors otherwise.
   static absl::StatusOr<std::unique_ptr<CollectorServer>> Start(
       const CollectorServerOptions& options);
   ~CollectorServer();

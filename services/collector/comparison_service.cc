@@ -24,9 +24,9 @@ std::string AuthorizationOf(const grpc::CallbackServerContext* ctx) {
 // slow client slows the export instead of filling memory.
 class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
  public:
-  ExportReactor(Collector* collector, WorkerPool* pool, std::string authorization,
-                v1::ExportComparisonsRequest request)
-      : collector_(collector), request_(std::move(request)) {
+  ExportReactor(Collector* collector, WorkerPool* pool, StreamSlots* slots,
+                std::string authorization, v1::ExportComparisonsRequest request)
+      : collector_(collector), slots_(slots), request_(std::move(request)) {
     pool->Schedule([this, authorization = std::move(authorization)] { Run(authorization); });
   }
 
@@ -43,11 +43,21 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
 
  private:
   void Run(const std::string& authorization) {
+    absl::Status reauth;  // set when the token stops working mid-stream
     absl::Status status = [&]() -> absl::Status {
       SHAMMIE_ASSIGN_OR_RETURN(Caller caller, collector_->Authenticate(authorization));
-      return collector_->ExportComparisons(caller, request_,
-                                           [this](const v1::Comparison& c) { return Emit(c); });
+      SHAMMIE_ASSIGN_OR_RETURN(StreamSlots::Slot slot, slots_->Acquire(caller.name));
+      absl::Time checked = absl::Now();
+      return collector_->ExportComparisons(caller, request_, [&](const v1::Comparison& c) {
+        if (absl::Now() - checked >= kExportReauthInterval) {
+          reauth = collector_->Authenticate(authorization).status();
+          if (!reauth.ok()) return false;
+          checked = absl::Now();
+        }
+        return Emit(c);
+      });
     }();
+    if (status.ok() && !reauth.ok()) status = reauth;
     bool gone;
     {
       absl::MutexLock lock(&mu_);
@@ -74,6 +84,7 @@ class ExportReactor : public grpc::ServerWriteReactor<v1::Comparison> {
   }
 
   Collector* const collector_;
+  StreamSlots* const slots_;
   const v1::ExportComparisonsRequest request_;
   absl::Mutex mu_;
   v1::Comparison message_;  // written under mu_ while no write is in flight
@@ -227,7 +238,7 @@ grpc::ServerUnaryReactor* ComparisonServiceImpl::RevokeToken(grpc::CallbackServe
 
 grpc::ServerWriteReactor<v1::Comparison>* ComparisonServiceImpl::ExportComparisons(
     grpc::CallbackServerContext* ctx, const v1::ExportComparisonsRequest* request) {
-  return new ExportReactor(collector_, pool_, AuthorizationOf(ctx), *request);
+  return new ExportReactor(collector_, pool_, &export_slots_, AuthorizationOf(ctx), *request);
 }
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* ComparisonServiceImpl::ImportComparisons(
@@ -247,6 +258,30 @@ grpc::ServerUnaryReactor* ComparisonServiceImpl::GetDeployment(grpc::CallbackSer
   return Unary<v1::GetDeploymentRequest, v1::Deployment>(
       ctx, request, response,
       [this](const Caller& c, const auto&, auto* resp) { return Into(collector_->GetDeployment(c), resp); });
+}
+
+grpc::ServerUnaryReactor* ComparisonServiceImpl::ListTokens(grpc::CallbackServerContext* ctx,
+                                                            const Raw* request, Raw* response) {
+  return Unary<v1::ListTokensRequest, v1::ListTokensResponse>(
+      ctx, request, response, [this](const Caller& c, const auto&, auto* resp) {
+        return Into(collector_->ListTokens(c), resp);
+      });
+}
+
+grpc::ServerUnaryReactor* ComparisonServiceImpl::ListAudit(grpc::CallbackServerContext* ctx,
+                                                           const Raw* request, Raw* response) {
+  return Unary<v1::ListAuditRequest, v1::ListAuditResponse>(
+      ctx, request, response, [this](const Caller& c, const auto& req, auto* resp) {
+        return Into(collector_->ListAudit(c, req), resp);
+      });
+}
+
+grpc::ServerUnaryReactor* ComparisonServiceImpl::RecordOperatorAction(
+    grpc::CallbackServerContext* ctx, const Raw* request, Raw* response) {
+  return Unary<v1::RecordOperatorActionRequest, v1::AuditEntry>(
+      ctx, request, response, [this](const Caller& c, const auto& req, auto* resp) {
+        return Into(collector_->RecordOperatorAction(c, req), resp);
+      });
 }
 
 }  // namespace shammie::collector

@@ -11,7 +11,11 @@
 // services::ToGrpcStatus (services/common/grpc_status.h). Handlers never throw.
 //
 // ExportComparisons streams from one snapshot with flow control (one write in
-// flight; a client that goes away stops the export). ImportComparisons
+// flight; a client that goes away stops the export). A client (token name)
+// may hold at most `max_exports_per_client` exports at once; another one is
+// RESOURCE_EXHAUSTED (stream_slots.h). A stream re-checks its token every
+// kExportReauthInterval, so a token revoked (or expired) mid-export stops it
+// with UNAUTHENTICATED rather than running on its first check. ImportComparisons
 // gathers the stream, then imports all-or-nothing; each message is checked
 // against the request size limit, and one call takes at most
 // kMaxImportComparisons comparisons.
@@ -23,13 +27,16 @@
 
 #include <cstddef>
 
+#include "absl/time/time.h"
 #include "services/collector/collector.h"
+#include "services/collector/stream_slots.h"
 #include "services/collector/worker_pool.h"
 #include "shammie/v1/collector.grpc.pb.h"
 
 namespace shammie::collector {
 
 inline constexpr size_t kMaxImportComparisons = 2'000'000;
+inline constexpr absl::Duration kExportReauthInterval = absl::Seconds(1);
 
 // Raw-bytes handlers for every method whose request carries text.
 using ComparisonServiceBase = v1::ComparisonService::WithRawCallbackMethod_CreateTask<
@@ -43,12 +50,22 @@ using ComparisonServiceBase = v1::ComparisonService::WithRawCallbackMethod_Creat
                                 v1::ComparisonService::WithRawCallbackMethod_RevokeToken<
                                     v1::ComparisonService::WithRawCallbackMethod_DeployPolicies<
                                         v1::ComparisonService::WithRawCallbackMethod_GetDeployment<
-                                            v1::ComparisonService::Service>>>>>>>>>>>;
+                                            v1::ComparisonService::WithRawCallbackMethod_ListTokens<
+                                                v1::ComparisonService::WithRawCallbackMethod_ListAudit<
+                                                    v1::ComparisonService::
+                                                        WithRawCallbackMethod_RecordOperatorAction<
+                                                            v1::ComparisonService::
+                                                                Service>>>>>>>>>>>>>>;
 
 class ComparisonServiceImpl final : public ComparisonServiceBase {
  public:
-  ComparisonServiceImpl(Collector* collector, WorkerPool* pool, size_t max_request_bytes)
-      : collector_(collector), pool_(pool), max_request_bytes_(max_request_bytes) {}
+  // `max_exports_per_client` 0 = no limit.
+  ComparisonServiceImpl(Collector* collector, WorkerPool* pool, size_t max_request_bytes,
+                        int max_exports_per_client = 4)
+      : collector_(collector),
+        pool_(pool),
+        max_request_bytes_(max_request_bytes),
+        export_slots_(max_exports_per_client, "ExportComparisons") {}
 
   using Raw = grpc::ByteBuffer;
   grpc::ServerUnaryReactor* CreateTask(grpc::CallbackServerContext* ctx, const Raw* request,
@@ -73,6 +90,12 @@ class ComparisonServiceImpl final : public ComparisonServiceBase {
                                            Raw* response) override;
   grpc::ServerUnaryReactor* GetDeployment(grpc::CallbackServerContext* ctx, const Raw* request,
                                           Raw* response) override;
+  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* ctx, const Raw* request,
+                                       Raw* response) override;
+  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* ctx, const Raw* request,
+                                      Raw* response) override;
+  grpc::ServerUnaryReactor* RecordOperatorAction(grpc::CallbackServerContext* ctx,
+                                                 const Raw* request, Raw* response) override;
 
  private:
   // On the pool: authenticate, parse a Req, run body(caller, req, &resp),
@@ -84,6 +107,7 @@ class ComparisonServiceImpl final : public ComparisonServiceBase {
   Collector* const collector_;
   WorkerPool* const pool_;
   const size_t max_request_bytes_;
+  StreamSlots export_slots_;
 };
 
 }  // namespace shammie::collector

@@ -156,19 +156,31 @@ class HttpServer::Impl {
       return s;
     }
     host_ = host;
-    server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-    server_.set_payload_max_length(options_.max_body_bytes);
+    if (options_.tls.enabled()) {
+      if (absl::Status s = services::ValidateTlsServerFiles(options_.tls); !s.ok()) return s;
+      auto ssl = std::make_unique<httplib::SSLServer>(options_.tls.cert_file.c_str(),
+                                                      options_.tls.key_file.c_str());
+      if (!ssl->is_valid()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--tls-cert/--tls-key: the HTTPS server cannot use ", options_.tls.cert_file));
+      }
+      server_ = std::move(ssl);
+    } else {
+      server_ = std::make_unique<httplib::Server>();
+    }
+    server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server_->set_payload_max_length(options_.max_body_bytes);
     // httplib writes headers and body separately; with Nagle on, the body
     // waits for the client's delayed ACK (~40 ms a write, ~90 ms a submit in
     // bench/http_api_bench.cc). Labelers feel every one of those.
-    server_.set_tcp_nodelay(true);
-    services::HttpListenThread::BindExclusively(server_);
+    server_->set_tcp_nodelay(true);
+    services::HttpListenThread::BindExclusively(*server_);
     const size_t limit = options_.max_body_bytes;
-    server_.set_error_handler(httplib::Server::HandlerWithResponse(
+    server_->set_error_handler(httplib::Server::HandlerWithResponse(
         [limit](const httplib::Request& req, httplib::Response& res) {
           return FillError(limit, req, res);
         }));
-    server_.set_exception_handler(
+    server_->set_exception_handler(
         [](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
           // Handlers return statuses; reaching here is a bug, not bad input.
           SHAMMIE_LOG(ERROR) << "http: exception serving " << req.method << " " << req.path;
@@ -178,24 +190,26 @@ class HttpServer::Impl {
     auto dashboard = [this](const httplib::Request& req, httplib::Response& res) {
       ServeDashboard(dashboard_, req, res);
     };
-    server_.Get(R"(/dashboard(/[A-Za-z0-9._-]*)?)", dashboard);
-    server_.Get(R"(/api/v1/iterations(/[A-Za-z0-9_-]+(/curve)?)?)", dashboard);
-    server_.Get("/api/v1/labeling", dashboard);
-    if (options_.metrics) server_.Get("/metrics", dashboard);
-    api_.Register(server_);
-    server_.Get(R"(/[A-Za-z0-9._-]*)", ServeAsset);
+    server_->Get(R"(/dashboard(/[A-Za-z0-9._-]*)?)", dashboard);
+    server_->Get(R"(/api/v1/iterations(/[A-Za-z0-9_-]+(/curve)?)?)", dashboard);
+    server_->Get("/api/v1/labeling", dashboard);
+    if (options_.metrics) server_->Get("/metrics", dashboard);
+    api_.Register(*server_);
+    server_->Get(R"(/[A-Za-z0-9._-]*)", ServeAsset);
 
     if (port == 0) {
-      port_ = server_.bind_to_any_port(host);
+      port_ = server_->bind_to_any_port(host);
       if (port_ < 0) port_ = 0;
-    } else if (server_.bind_to_port(host, port)) {
+    } else if (server_->bind_to_port(host, port)) {
       port_ = port;
     }
     if (port_ == 0) {
       return absl::UnavailableError(absl::StrCat("--http-listen: cannot bind ", options_.listen));
     }
-    listener_.Start(&server_);
+    listener_.Start(server_.get());
     SHAMMIE_LOG(INFO) << "http: labeler page and JSON API on " << Url();
+    services::WarnIfPlaintextOffLoopback("the collector's HTTP server", options_.listen,
+                                         options_.tls.enabled());
     return absl::OkStatus();
   }
 
@@ -204,14 +218,15 @@ class HttpServer::Impl {
   int port() const { return port_; }
   std::string Url() const {
     const bool v6 = host_.find(':') != std::string::npos;
-    return absl::StrCat("http://", v6 ? "[" : "", host_, v6 ? "]" : "", ":", port_);
+    return absl::StrCat(options_.tls.enabled() ? "https://" : "http://", v6 ? "[" : "", host_,
+                        v6 ? "]" : "", ":", port_);
   }
 
  private:
   const HttpServerOptions options_;
   HttpApi api_;
   const dashboard::DashboardApi dashboard_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;  // an SSLServer with TLS
   std::string host_;
   int port_ = 0;
   services::HttpListenThread listener_;  // last: stops before the server goes

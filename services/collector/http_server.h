@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "services/collector/collector.h"
 #include "services/collector/rate_limiter.h"
+#include "services/common/tls.h"
 #include "services/dashboard/iteration_history.h"
 #include "services/metrics/metrics_registry.h"
 
@@ -42,6 +43,9 @@ struct HttpServerOptions {
   // services/dashboard/dashboard_api.h) reads iteration records here; nullptr
   // shows no iterations. Not owned; must outlive the server.
   const dashboard::IterationHistory* history = nullptr;
+  // Certificate and key: HTTPS when set (services/common/tls.h), plain HTTP
+  // otherwise (with a loud warning when `listen` is not loopback).
+  services::TlsServerFiles tls;
   // Served at /metrics when set (the process's registry: in `shammie up`,
   // every service's series).
   std::shared_ptr<metrics::MetricsRegistry> metrics;
@@ -50,15 +54,15 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   // Binds options.listen and starts serving on background threads.
-  // INVALID_ARGUMENT for a malformed address; UNAVAILABLE when the address
-  // cannot be bound (in use, not local).
+  // INVALID_ARGUMENT for a malformed address or bad TLS files (naming the
+  // flag); UNAVAILABLE when the address cannot be bound (in use, not local).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Collector* collector,
                                                            const HttpServerOptions& options);
   ~HttpServer();  // Shutdown()
 
   // The bound port (the picked one when options.listen said 0).
   int port() const;
-  // "http://host:port".
+  // "http://host:port" ("https://…" with TLS).
   std::string url() const;
 
   // Stops accepting, lets in-flight requests finish, joins the threads.

@@ -64,6 +64,17 @@ class InstrumentedCollector : public Collector {
   absl::Status RevokeToken(const Caller& caller, const v1::RevokeTokenRequest& request) override {
     return inner_->RevokeToken(caller, request);
   }
+  absl::StatusOr<v1::ListTokensResponse> ListTokens(const Caller& caller) override {
+    return inner_->ListTokens(caller);
+  }
+  absl::StatusOr<v1::ListAuditResponse> ListAudit(const Caller& caller,
+                                                  const v1::ListAuditRequest& request) override {
+    return inner_->ListAudit(caller, request);
+  }
+  absl::StatusOr<v1::AuditEntry> RecordOperatorAction(
+      const Caller& caller, const v1::RecordOperatorActionRequest& request) override {
+    return inner_->RecordOperatorAction(caller, request);
+  }
   absl::StatusOr<v1::Deployment> DeployPolicies(const Caller& caller,
                                                 const v1::DeployPoliciesRequest& request) override {
     return inner_->DeployPolicies(caller, request);

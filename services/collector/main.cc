@@ -2,7 +2,11 @@
 //
 //   shammie-collector --data-dir DIR --listen 127.0.0.1:50051 [--overlap N] [--no-sync]
 //                     [--http-listen 127.0.0.1:8080] [--artifact-dir DIR]
+//                     [--tls-cert FILE --tls-key FILE] [--max-exports-per-client N]
 //
+// With --tls-cert/--tls-key both gRPC and HTTP use TLS (HTTPS); without,
+// both are plaintext, and a non-loopback address gets a loud warning
+// (services/common/tls.h).
 // The HTTP port serves the labeler page and the JSON API (http_server.h) on
 // the same Collector as gRPC, the dashboard (iteration history from
 // --artifact-dir) and /metrics (docs/metrics.md); --http-listen "" turns it
@@ -26,6 +30,7 @@
 #include "services/metrics/metrics_registry.h"
 #include "services/collector/operator_token.h"
 #include "services/common/grpc_status.h"
+#include "services/common/tls.h"
 #include "services/collector/runtime_policy.h"
 #include "services/collector/wait_for_signal.h"
 
@@ -42,6 +47,11 @@ ABSL_FLAG(double, http_requests_per_second, 20,
 ABSL_FLAG(std::string, artifact_dir, "",
           "Artifact folder shared with the scheduler; the dashboard reads iteration history "
           "from <dir>/history (empty: no history).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) for gRPC TLS and HTTPS; with --tls-key.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
+ABSL_FLAG(int32_t, max_exports_per_client, 4,
+          "ExportComparisons streams one token may hold open at once (0: no limit).");
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving (for tests and scripts).");
 
 int main(int argc, char** argv) {
@@ -62,6 +72,12 @@ int main(int argc, char** argv) {
   options.collector.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.collector.default_overlap = absl::GetFlag(FLAGS_overlap);
   options.collector.sync_writes = !absl::GetFlag(FLAGS_no_sync);
+  options.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
+  options.max_exports_per_client = absl::GetFlag(FLAGS_max_exports_per_client);
+  if (absl::Status st = shammie::services::ValidateTlsServerFiles(options.tls); !st.ok()) {
+    std::fprintf(stderr, "shammie-collector: %s\n", std::string(st.message()).c_str());
+    return 2;
+  }
   // The sampler writes responses with the deployed policies (DeployPolicies);
   // its deployment is kept in <data-dir>/deployment.json across restarts.
   shammie::collector::ResponseSamplerOptions sampler_options;
@@ -102,6 +118,7 @@ int main(int argc, char** argv) {
   if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen); !http_listen.empty()) {
     shammie::collector::HttpServerOptions http_options;
     http_options.listen = http_listen;
+    http_options.tls = options.tls;
     http_options.rate_limit.per_second = absl::GetFlag(FLAGS_http_requests_per_second);
     http_options.rate_limit.burst = 3 * http_options.rate_limit.per_second;
     http_options.history = history.get();

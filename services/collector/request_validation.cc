@@ -161,6 +161,30 @@ absl::Status ValidateCreateToken(const v1::CreateTokenRequest& request) {
       request.role() != v1::SERVICE) {
     return Invalid("role", "must be LABELER, OPERATOR or SERVICE");
   }
+  if (request.ttl().seconds() < 0 || request.ttl().nanos() < 0) {
+    return Invalid("ttl", "must not be negative (unset or 0 = never expires)");
+  }
+  // Past 100 years a lifetime is "never": say so rather than overflow times.
+  if (request.ttl().seconds() > int64_t{100} * 365 * 24 * 3600) {
+    return Invalid("ttl", "is over 100 years; leave it unset for a token that never expires");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOperatorAction(const v1::RecordOperatorActionRequest& request) {
+  const std::string& a = request.action();
+  if (a.empty() || a.size() > 64) return Invalid("action", "must be 1 to 64 characters");
+  for (char c : a) {
+    if (!((c >= 'a' && c <= 'z') || c == '.' || c == '_')) {
+      return Invalid("action", "may contain only a-z, '.' and '_'");
+    }
+  }
+  SHAMMIE_RETURN_IF_ERROR(CheckShort("target", request.target()));
+  if (request.detail().size() > 1024) {
+    return Invalid("detail",
+                   absl::StrCat("is ", request.detail().size(), " bytes; the limit is 1024"));
+  }
+  if (!Utf8(request.detail())) return Invalid("detail", "is not valid UTF-8");
   return absl::OkStatus();
 }
 

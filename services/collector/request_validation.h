@@ -38,6 +38,10 @@ absl::Status ValidateSkip(const v1::SkipTaskRequest& request);
 absl::Status ValidateImported(const v1::Comparison& c, absl::string_view field,
                               const ValidationLimits& limits);
 absl::Status ValidateCreateToken(const v1::CreateTokenRequest& request);
+// action [a-z._]{1,64}; target ≤ 256 bytes and detail ≤ 1024, valid UTF-8.
+absl::Status ValidateOperatorAction(const v1::RecordOperatorActionRequest& request);
+// Highest ListAuditRequest.limit.
+inline constexpr uint32_t kMaxAuditLimit = 10000;
 // Token names: [A-Za-z0-9_.-]{1,64}.
 absl::Status ValidateTokenName(absl::string_view field, absl::string_view name);
 

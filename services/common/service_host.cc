@@ -13,6 +13,8 @@ namespace shammie::services {
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     const ServiceHostOptions& options, const std::vector<grpc::Service*>& services) {
   std::unique_ptr<ServiceHost> host(new ServiceHost());
+  auto credentials = MakeServerCredentials(options.tls);
+  if (!credentials.ok()) return credentials.status();
   // The metrics endpoint first: a taken metrics port fails the start before
   // the gRPC port is bound and clients see a half-started service.
   if (!options.metrics_listen.empty()) {
@@ -24,7 +26,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &host->port_);
+  builder.AddListeningPort(options.listen, *credentials, &host->port_);
   for (grpc::Service* s : services) builder.RegisterService(s);
   if (options.metrics) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
@@ -38,6 +40,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   for (const std::string& name : options.health_services) {
     host->server_->GetHealthCheckService()->SetServingStatus(name, true);
   }
+  WarnIfPlaintextOffLoopback(options.name, options.listen, options.tls.enabled());
   return host;
 }
 

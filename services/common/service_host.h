@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/impl/codegen/service_type.h"
+#include "services/common/tls.h"
 #include "services/metrics/metrics_exposer.h"
 #include "services/metrics/metrics_registry.h"
 
@@ -33,12 +34,18 @@ struct ServiceHostOptions {
   std::string metrics_listen;
   // Fully-qualified names health checks report SERVING ("shammie.v1.Scheduler").
   std::vector<std::string> health_services;
+  // Certificate and key for TLS (services/common/tls.h); empty = plaintext,
+  // with a loud warning when `listen` is not loopback.
+  TlsServerFiles tls;
+  // Names the service in that warning ("the scheduler").
+  std::string name = "this service";
 };
 
 class ServiceHost {
  public:
   // `services` are not owned and must outlive the host. UNAVAILABLE when an
-  // address cannot be bound; INVALID_ARGUMENT for a malformed metrics address.
+  // address cannot be bound; INVALID_ARGUMENT for a malformed metrics address
+  // or bad TLS files (naming --tls-cert/--tls-key).
   static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(const ServiceHostOptions& options,
                                                             const std::vector<grpc::Service*>& services);
   ~ServiceHost();

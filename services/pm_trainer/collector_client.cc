@@ -1,16 +1,20 @@
 #include "services/pm_trainer/collector_client.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "services/common/grpc_status.h"
 
 namespace shammie::pm_trainer {
 
-CollectorClient::CollectorClient(const std::string& address, const std::string& token)
+CollectorClient::CollectorClient(const std::string& address, const std::string& token,
+                                 std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                 absl::Duration export_timeout)
     : address_(address),
       token_(token),
-      stub_(v1::ComparisonService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+      export_timeout_(export_timeout),
+      stub_(v1::ComparisonService::NewStub(grpc::CreateChannel(
+          address, credentials ? credentials : grpc::InsecureChannelCredentials()))) {}
 
 void CollectorClient::Authorize(grpc::ClientContext* context) const {
   if (!token_.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
@@ -25,8 +29,7 @@ absl::StatusOr<v1::Stats> CollectorClient::GetStats(absl::Duration timeout) {
   grpc::Status s = stub_->GetStats(&context, v1::GetStatsRequest(), &stats);
   if (!s.ok()) {
     absl::Status st = services::FromGrpcStatus(s);
-    if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
       return absl::UnavailableError(
           absl::StrCat("collector at ", address_, " unreachable: ", s.error_message()));
     }
@@ -39,6 +42,7 @@ absl::StatusOr<std::vector<v1::Comparison>> CollectorClient::Export(
     uint64_t up_to_seq, const std::function<bool()>& cancelled) {
   grpc::ClientContext context;
   Authorize(&context);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + export_timeout_));
   v1::ExportComparisonsRequest request;
   request.set_up_to_seq(up_to_seq);
   auto reader = stub_->ExportComparisons(&context, request);

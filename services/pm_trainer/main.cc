@@ -2,6 +2,7 @@
 //
 //   shammie-pm-trainer --data-dir DIR --listen 127.0.0.1:50052
 //                      --collector 127.0.0.1:50051 [--token-file F] [--port-file F]
+//                      [--tls-cert F --tls-key F] [--tls-ca F]
 //
 // Data parallel: start one trainer per rank with RANK, WORLD_SIZE,
 // MASTER_ADDR, MASTER_PORT set (as torchrun does) and send every rank the
@@ -31,6 +32,9 @@ ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "The collector's gRPC addre
 ABSL_FLAG(std::string, token_file, "", "File holding a service or operator token for the collector.");
 ABSL_FLAG(std::string, artifact_dir, "",
           "Folder for finished PM checkpoints (<dir>/checkpoints/<job>); default the data dir.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (with --tls-key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate(s) to reach the collector over TLS.");
 ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once serving.");
 ABSL_FLAG(int64_t, checkpoint_every, 20, "Training steps between resume states.");
 ABSL_FLAG(std::string, metrics_listen, "auto",
@@ -55,6 +59,8 @@ int main(int argc, char** argv) {
   o.collector = absl::GetFlag(FLAGS_collector);
   o.checkpoint_every = absl::GetFlag(FLAGS_checkpoint_every);
   o.max_running = absl::GetFlag(FLAGS_max_running);
+  o.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
+  o.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
   o.metrics_listen =
       shammie::metrics::ResolveMetricsListen(absl::GetFlag(FLAGS_metrics_listen), o.listen);
   if (const std::string f = absl::GetFlag(FLAGS_token_file); !f.empty()) {

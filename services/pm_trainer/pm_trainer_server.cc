@@ -11,13 +11,18 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
     const PmTrainerServerOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
   std::unique_ptr<PmTrainerServer> s(new PmTrainerServer());
+  // TLS files first: a bad certificate should not cost a store open.
+  if (absl::Status st = services::ValidateTlsServerFiles(options.tls); !st.ok()) return st;
+  auto channel_credentials = services::MakeChannelCredentials(options.tls_ca_file);
+  if (!channel_credentials.ok()) return channel_credentials.status();
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   auto store = storage::JobStore::Open(
       {(std::filesystem::path(options.data_dir) / "jobs").string(), "pm"});
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
-  s->collector_ = std::make_unique<CollectorClient>(options.collector, options.token);
+  s->collector_ =
+      std::make_unique<CollectorClient>(options.collector, options.token, *channel_credentials);
 
   PmJobWorkOptions work;
   work.data_dir = options.data_dir;
@@ -46,6 +51,8 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   host.metrics = registry;
   host.metrics_listen = options.metrics_listen;
   host.health_services = {"shammie.v1.PreferenceModelTrainer"};
+  host.tls = options.tls;
+  host.name = "the PM trainer";
   auto served = services::ServiceHost::Start(host, {s->service_.get()});
   if (!served.ok()) return served.status();
   s->host_ = *std::move(served);

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/service_host.h"
+#include "services/common/tls.h"
 #include "services/jobs/job_runner.h"
 #include "services/pm_trainer/collector_client.h"
 #include "services/pm_trainer/pm_trainer_service.h"
@@ -28,6 +29,10 @@ struct PmTrainerServerOptions {
   std::string artifact_dir;                // checkpoints/ go here; default data_dir
   std::string collector = "127.0.0.1:50051";
   std::string token;                       // bearer secret for the collector
+  // TLS: serve with this certificate/key (empty = plaintext, warned about
+  // off loopback); reach the collector trusting this CA (empty = plaintext).
+  services::TlsServerFiles tls;
+  std::string tls_ca_file;
   int max_running = 1;                     // jobs training at once
   int64_t checkpoint_every = 20;           // steps between resume states
   // Data parallel (RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT).

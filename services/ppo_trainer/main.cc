@@ -1,6 +1,7 @@
 // shammie-ppo-trainer: serves shammie.v1.PolicyTrainer.
 //   shammie-ppo-trainer --data-dir DIR [--listen 127.0.0.1:50053] [--collector 127.0.0.1:50051]
 //                       [--metrics-listen auto] [--artifact-dir DIR] [--collector-token-file FILE]
+//                       [--tls-cert F --tls-key F] [--tls-ca F]
 // Jobs live in <data-dir>/jobs (RocksDB); checkpoints in <data-dir>/artifacts
 // (or --artifact-dir). Unfinished jobs resume from their last checkpoint when
 // the trainer starts. Prints "listening on HOST:PORT" once serving.
@@ -21,6 +22,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "gRPC address (port 0 picks a 
 ABSL_FLAG(std::string, collector, "127.0.0.1:50051", "collector gRPC address (prompts)");
 ABSL_FLAG(std::string, collector_token_file, "",
           "file holding a bearer token for the collector (default <data-dir>/operator.token)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate(s) to reach the collector over TLS");
 ABSL_FLAG(std::string, artifact_dir, "", "checkpoint folder (default <data-dir>/artifacts)");
 ABSL_FLAG(std::string, metrics_listen, "auto",
           "Prometheus /metrics address; \"auto\" = gRPC port + 1000 (none for port 0), \"\" = off");
@@ -54,6 +58,8 @@ int main(int argc, char** argv) {
   o.collector = absl::GetFlag(FLAGS_collector);
   const std::string token_file = absl::GetFlag(FLAGS_collector_token_file);
   o.token = ReadToken(token_file.empty() ? o.data_dir + "/operator.token" : token_file);
+  o.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
+  o.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
   o.metrics_listen =
       shammie::metrics::ResolveMetricsListen(absl::GetFlag(FLAGS_metrics_listen), o.listen);
   auto server = shammie::ppo_trainer::PpoTrainerServer::Start(o);

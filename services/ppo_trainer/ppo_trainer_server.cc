@@ -13,6 +13,9 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
   namespace fs = std::filesystem;
   std::unique_ptr<PpoTrainerServer> s(new PpoTrainerServer());
+  if (absl::Status st = services::ValidateTlsServerFiles(options.tls); !st.ok()) return st;
+  auto channel_credentials = services::MakeChannelCredentials(options.tls_ca_file);
+  if (!channel_credentials.ok()) return channel_credentials.status();
   const std::string artifacts =
       options.artifact_dir.empty() ? (fs::path(options.data_dir) / "artifacts").string() : options.artifact_dir;
   std::error_code ec;
@@ -27,6 +30,7 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   job.artifact_dir = artifacts;
   job.collector.address = options.collector;
   job.collector.token = options.token;
+  job.collector.credentials = *channel_credentials;
   job.load_pm = [](const std::string& dir) { return reward_model::LoadPmEpisodeScorer(dir); };
   job.metrics = std::make_shared<metrics::PpoMetrics>(registry);
   jobs::JobRunnerOptions ro;
@@ -45,6 +49,8 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   host.metrics = registry;
   host.metrics_listen = options.metrics_listen;
   host.health_services = {"shammie.v1.PolicyTrainer"};
+  host.tls = options.tls;
+  host.name = "the PPO trainer";
   auto served = services::ServiceHost::Start(host, {s->service_.get()});
   if (!served.ok()) return served.status();
   s->host_ = *std::move(served);

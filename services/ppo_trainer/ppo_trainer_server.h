@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/service_host.h"
+#include "services/common/tls.h"
 #include "services/jobs/job_runner.h"
 #include "services/ppo_trainer/ppo_trainer_service.h"
 #include "storage/job_store.h"
@@ -28,6 +29,10 @@ struct PpoTrainerServerOptions {
   std::string artifact_dir;                // checkpoints; default <data_dir>/artifacts
   std::string collector = "127.0.0.1:50051";  // prompts: contexts of stored comparisons
   std::string token;                          // bearer secret for the collector
+  // TLS: serve with this certificate/key (empty = plaintext, warned about
+  // off loopback); reach the collector trusting this CA (empty = plaintext).
+  services::TlsServerFiles tls;
+  std::string tls_ca_file;
   int max_running = 1;                        // jobs training at once
   // Job, PPO and RPC series go here (null makes a private registry);
   // metrics_listen serves it on /metrics ("" = not here).
@@ -37,7 +42,8 @@ struct PpoTrainerServerOptions {
 
 class PpoTrainerServer {
  public:
-  // INVALID_ARGUMENT without data_dir; UNAVAILABLE when a port cannot be
+  // INVALID_ARGUMENT without data_dir or for bad TLS files (naming the
+  // flag); UNAVAILABLE when a port cannot be
   // bound or the data dir is in use by another trainer.
   static absl::StatusOr<std::unique_ptr<PpoTrainerServer>> Start(const PpoTrainerServerOptions& options);
   ~PpoTrainerServer();

@@ -51,7 +51,8 @@ std::string RenderContext(const v1::Conversation& context) {
 }
 
 absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSource& source) {
-  auto channel = grpc::CreateChannel(source.address, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(
+      source.address, source.credentials ? source.credentials : grpc::InsecureChannelCredentials());
   auto stub = v1::ComparisonService::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", source.token));

@@ -10,11 +10,16 @@
 #ifndef SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_
 #define SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "shammie/v1/conversation.pb.h"
+
+namespace grpc {
+class ChannelCredentials;
+}  // namespace grpc
 
 namespace shammie::ppo_trainer {
 
@@ -23,7 +28,10 @@ absl::StatusOr<std::vector<std::string>> ReadPromptFile(const std::string& path)
 struct CollectorSource {
   std::string address;  // host:port of shammie.v1.ComparisonService
   std::string token;    // bearer token (service or operator role)
+  // Deadline of the whole export: a stuck collector is DEADLINE_EXCEEDED.
   double timeout_seconds = 60;
+  // TLS (services/common/tls.h MakeChannelCredentials); null = plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSource& source);
 

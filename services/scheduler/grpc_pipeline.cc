@@ -7,8 +7,9 @@
 namespace shammie::scheduler {
 namespace {
 
-std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> Channel(const std::string& address,
+                                       const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+  return grpc::CreateChannel(address, creds ? creds : grpc::InsecureChannelCredentials());
 }
 
 // Calls a unary stub method and maps the status.
@@ -24,9 +25,12 @@ absl::StatusOr<Resp> Call(grpc::ClientContext* ctx, Method method, const Req& re
 
 GrpcPipeline::GrpcPipeline(GrpcPipelineOptions options)
     : options_(std::move(options)),
-      collector_(v1::ComparisonService::NewStub(Channel(options_.collector_address))),
-      pm_(v1::PreferenceModelTrainer::NewStub(Channel(options_.pm_trainer_address))),
-      ppo_(v1::PolicyTrainer::NewStub(Channel(options_.ppo_trainer_address))) {}
+      collector_channel_(Channel(options_.collector_address, options_.credentials)),
+      collector_(v1::ComparisonService::NewStub(collector_channel_)),
+      pm_(v1::PreferenceModelTrainer::NewStub(
+          Channel(options_.pm_trainer_address, options_.credentials))),
+      ppo_(v1::PolicyTrainer::NewStub(
+          Channel(options_.ppo_trainer_address, options_.credentials))) {}
 
 void GrpcPipeline::Prepare(grpc::ClientContext* ctx, absl::Duration deadline) const {
   if (!options_.token.empty()) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));

@@ -1,5 +1,6 @@
 // Pipeline over gRPC: the collector's ComparisonService and the two trainer
-// services, each at its own address, with a bearer token on every call.
+// services, each at its own address, with a bearer token and a deadline on
+// every call (a stuck peer is DEADLINE_EXCEEDED, never a hang).
 // Thread-safe (gRPC stubs are).
 #ifndef SHAMMIE_SERVICES_SCHEDULER_GRPC_PIPELINE_H_
 #define SHAMMIE_SERVICES_SCHEDULER_GRPC_PIPELINE_H_
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "grpcpp/security/credentials.h"
 #include "services/scheduler/pipeline.h"
 #include "shammie/v1/collector.grpc.pb.h"
 #include "shammie/v1/pm_trainer.grpc.pb.h"
@@ -23,6 +25,9 @@ struct GrpcPipelineOptions {
   std::string token;
   // Deadline of unary calls; exports get ten times this.
   absl::Duration deadline = absl::Seconds(30);
+  // Channel credentials for all three (services/common/tls.h
+  // MakeChannelCredentials); null = plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 class GrpcPipeline : public Pipeline {
@@ -42,10 +47,14 @@ class GrpcPipeline : public Pipeline {
   absl::StatusOr<v1::PpoJob> GetPpoJob(const std::string& id) override;
   absl::Status CancelPpoJob(const std::string& id) override;
 
+ // The channel to the collector (the OperatorGate shares it).
+  std::shared_ptr<grpc::Channel> collector_channel() const { return collector_channel_; }
+
  private:
   void Prepare(grpc::ClientContext* ctx, absl::Duration deadline) const;
 
   const GrpcPipelineOptions options_;
+  std::shared_ptr<grpc::Channel> collector_channel_;
   std::unique_ptr<v1::ComparisonService::Stub> collector_;
   std::unique_ptr<v1::PreferenceModelTrainer::Stub> pm_;
   std::unique_ptr<v1::PolicyTrainer::Stub> ppo_;

@@ -77,7 +77,13 @@ absl::StatusOr<T> IterationRunner::Retrying(const std::function<absl::StatusOr<T
   absl::Time give_up = clock_->Now() + config_.unavailable_grace;
   while (true) {
     absl::StatusOr<T> r = fn();
-    if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) return r;
+    // A peer that is down (UNAVAILABLE) or stuck past its deadline
+    // (DEADLINE_EXCEEDED) may come back; every call retried here is
+    // idempotent (jobs are keyed by iteration and stage).
+    if (r.ok() || (r.status().code() != absl::StatusCode::kUnavailable &&
+                   r.status().code() != absl::StatusCode::kDeadlineExceeded)) {
+      return r;
+    }
     if (cancelled_->load()) return absl::CancelledError("cancelled by operator");
     if (stopping_->load()) return absl::AbortedError("scheduler stopping");
     if (clock_->Now() >= give_up) return r;

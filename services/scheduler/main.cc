@@ -5,6 +5,11 @@
 //     --ppo-trainer 127.0.0.1:50053 --token-file TOKEN
 //     --base-checkpoint CKPT [--period 7d --anchor 2026-11-30T00:00:00Z]
 //     [--pm-spec 'batch_size: 16' --ppo-spec 'steps: 40']
+//     [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
+// --tls-cert/--tls-key: serve over TLS; --tls-ca: the CA that signed the
+// collector's and trainers' certificates (TLS to them). Trigger, cancel and
+// schedule changes need an operator token, checked by the collector
+// (services/scheduler/operator_gate.h).
 // Flag names take dashes or underscores (--data-dir = --data_dir).
 //
 // Runs until SIGINT/SIGTERM; an iteration in flight when it stops (or is
@@ -23,6 +28,7 @@
 #include "common/log.h"
 #include "google/protobuf/text_format.h"
 #include "services/collector/wait_for_signal.h"
+#include "services/common/tls.h"
 #include "services/metrics/metrics_exposer.h"
 #include "services/scheduler/iteration_defaults.h"
 #include "services/scheduler/scheduler_server.h"
@@ -48,6 +54,10 @@ ABSL_FLAG(std::string, pm_spec, "",
           "PmJobSpec fields in protobuf text format, over the defaults (iteration_defaults.h)");
 ABSL_FLAG(std::string, ppo_spec, "",
           "PpoJobSpec fields in protobuf text format, over the defaults (iteration_defaults.h)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate to serve gRPC over TLS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificate(s) to reach the collector and trainers over TLS (empty: plaintext)");
 ABSL_FLAG(bool, single_pm, false, "train one PM on all data (no test PM on a disjoint half)");
 ABSL_FLAG(int64_t, min_comparisons, 1, "an iteration needs at least this many comparisons");
 
@@ -107,6 +117,13 @@ int main(int argc, char** argv) {
     opts.pipeline.token = std::string(absl::StripAsciiWhitespace(ss.str()));
   }
   opts.listen = absl::GetFlag(FLAGS_listen);
+  opts.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key)};
+  if (absl::Status st = shammie::services::ValidateTlsServerFiles(opts.tls); !st.ok()) {
+    return Fail(std::string(st.message()));
+  }
+  auto credentials = shammie::services::MakeChannelCredentials(absl::GetFlag(FLAGS_tls_ca));
+  if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
+  opts.pipeline.credentials = *credentials;
   opts.artifact_dir = absl::GetFlag(FLAGS_artifact_dir);
   opts.metrics_listen =
       shammie::metrics::ResolveMetricsListen(absl::GetFlag(FLAGS_metrics_listen), opts.listen);

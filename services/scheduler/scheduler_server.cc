@@ -13,7 +13,10 @@ class RunningSchedulerServer : public SchedulerServer {
  public:
   RunningSchedulerServer(std::unique_ptr<GrpcPipeline> pipeline,
                          std::unique_ptr<Scheduler> scheduler)
-      : pipeline_(std::move(pipeline)), scheduler_(std::move(scheduler)), service_(scheduler_.get()) {}
+      : pipeline_(std::move(pipeline)),
+        scheduler_(std::move(scheduler)),
+        gate_(pipeline_->collector_channel(), absl::Seconds(10)),
+        service_(scheduler_.get(), &gate_) {}
 
   ~RunningSchedulerServer() override {
     Shutdown();
@@ -37,6 +40,8 @@ class RunningSchedulerServer : public SchedulerServer {
     host.metrics = registry_;
     host.metrics_listen = options.metrics_listen;
     host.health_services = {"shammie.v1.Scheduler"};
+    host.tls = options.tls;
+    host.name = "the scheduler";
     SHAMMIE_ASSIGN_OR_RETURN(host_, services::ServiceHost::Start(host, {&service_}));
     scheduler_->Start();
     return absl::OkStatus();
@@ -48,12 +53,14 @@ class RunningSchedulerServer : public SchedulerServer {
   void Wait() override { host_->Wait(); }
   void Shutdown() override {
     if (host_) host_->Shutdown(absl::Seconds(2));
+    gate_.WaitForCalls();  // operator checks in flight still call the scheduler
     scheduler_->Stop();
   }
 
  private:
   std::unique_ptr<GrpcPipeline> pipeline_;
   std::unique_ptr<Scheduler> scheduler_;
+  OperatorGate gate_;
   SchedulerService service_;
   std::shared_ptr<metrics::MetricsRegistry> registry_;
   std::unique_ptr<services::ServiceHost> host_;

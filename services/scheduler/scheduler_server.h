@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/common/tls.h"
 #include "services/metrics/metrics_registry.h"
 #include "services/scheduler/grpc_pipeline.h"
 #include "services/scheduler/scheduler.h"
@@ -20,6 +21,9 @@ struct SchedulerServerOptions {
   GrpcPipelineOptions pipeline;
   // "127.0.0.1:50054"; port 0 picks a free one (see SchedulerServer::port()).
   std::string listen = "127.0.0.1:50054";
+  // Certificate and key for TLS; empty = plaintext (warned about off
+  // loopback). The clients' side is pipeline.credentials.
+  services::TlsServerFiles tls;
   // Prometheus /metrics address ("127.0.0.1:51054" = gRPC port + 1000 by
   // convention); empty = no metrics endpoint of its own.
   std::string metrics_listen;
@@ -35,7 +39,8 @@ struct SchedulerServerOptions {
 class SchedulerServer {
  public:
   // Opens, starts the worker (resuming an iteration in flight) and serves.
-  // UNAVAILABLE when the data dir is locked or the port is taken.
+  // UNAVAILABLE when the data dir is locked or the port is taken;
+  // INVALID_ARGUMENT naming --tls-cert/--tls-key for bad TLS files.
   static absl::StatusOr<std::unique_ptr<SchedulerServer>> Start(SchedulerServerOptions options);
   virtual ~SchedulerServer() = default;  // shuts the server down, then the worker
 

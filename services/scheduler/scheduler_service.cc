@@ -15,6 +15,12 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Sta
   return r;
 }
 
+std::string AuthorizationOf(const grpc::CallbackServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
 absl::Status RequireId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("id: required (e.g. \"iter-0001\")");
   return absl::OkStatus();
@@ -117,12 +123,30 @@ class IterationWatchReactor : public grpc::ServerWriteReactor<v1::Iteration> {
 
 }  // namespace
 
+grpc::ServerUnaryReactor* SchedulerService::Gated(grpc::CallbackServerContext* ctx,
+                                                  absl::string_view action,
+                                                  absl::string_view target,
+                                                  absl::string_view detail,
+                                                  std::function<absl::Status()> act) {
+  auto* reactor = ctx->DefaultReactor();
+  gate_->Authorize(AuthorizationOf(ctx), action, target, detail,
+                   [reactor, act = std::move(act)](absl::StatusOr<v1::AuditEntry> allowed) {
+                     absl::Status s = allowed.ok() ? act() : allowed.status();
+                     reactor->Finish(services::ToGrpcStatus(s));
+                   });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* SchedulerService::TriggerIteration(
     grpc::CallbackServerContext* ctx, const v1::TriggerIterationRequest* request,
     v1::Iteration* response) {
-  auto it = scheduler_->Trigger(request->key());
-  if (it.ok()) *response = *it;
-  return Done(ctx, it.status());
+  const std::string target =
+      request->key().empty() ? "new iteration" : absl::StrCat("iteration key ", request->key());
+  return Gated(ctx, "iteration.trigger", target, "", [this, request, response] {
+    auto it = scheduler_->Trigger(request->key());
+    if (it.ok()) *response = *it;
+    return it.status();
+  });
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetIteration(grpc::CallbackServerContext* ctx,
@@ -153,9 +177,12 @@ grpc::ServerUnaryReactor* SchedulerService::CancelIteration(
     grpc::CallbackServerContext* ctx, const v1::CancelIterationRequest* request,
     v1::Iteration* response) {
   if (absl::Status s = RequireId(request->id()); !s.ok()) return Done(ctx, s);
-  auto it = scheduler_->Cancel(request->id());
-  if (it.ok()) *response = *it;
-  return Done(ctx, it.status());
+  return Gated(ctx, "iteration.cancel", request->id(), "", [this, request, response] {
+    // Waits (bounded) for the worker, on a gRPC callback thread.
+    auto it = scheduler_->Cancel(request->id());
+    if (it.ok()) *response = *it;
+    return it.status();
+  });
 }
 
 grpc::ServerUnaryReactor* SchedulerService::GetSchedule(grpc::CallbackServerContext* ctx,
@@ -168,9 +195,14 @@ grpc::ServerUnaryReactor* SchedulerService::GetSchedule(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SchedulerService::SetSchedule(grpc::CallbackServerContext* ctx,
                                                         const v1::Schedule* request,
                                                         v1::Schedule* response) {
-  auto s = scheduler_->SetSchedule(*request);
-  if (s.ok()) *response = *s;
-  return Done(ctx, s.status());
+  const std::string detail = absl::StrCat(request->paused() ? "paused" : "active", ", period ",
+                                          request->period().seconds(), " s, anchor ",
+                                          request->anchor().seconds());
+  return Gated(ctx, "schedule.set", "schedule", detail, [this, request, response] {
+    auto s = scheduler_->SetSchedule(*request);
+    if (s.ok()) *response = *s;
+    return s.status();
+  });
 }
 
 }  // namespace shammie::scheduler

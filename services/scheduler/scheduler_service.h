@@ -3,11 +3,18 @@
 // throws; nothing here blocks a reactor thread for long except Cancel, which
 // waits (bounded, 60 s) for the worker to record CANCELLED.
 //
-// Auth: the scheduler listens on loopback by default and does not check
-// bearer tokens itself (it holds no token store; see docs/operators.md).
+// Auth: TriggerIteration, CancelIteration and SetSchedule change state and
+// pass the OperatorGate first (operator_gate.h: the caller's bearer token is
+// checked by the collector, which also writes the audit entry); they act
+// only once it says yes. Reads (Get/List/Watch/GetSchedule) are open to
+// anyone who can reach the port (docs/security.md).
 #ifndef SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 #define SHAMMIE_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 
+#include <functional>
+
+#include "absl/strings/string_view.h"
+#include "services/scheduler/operator_gate.h"
 #include "services/scheduler/scheduler.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
 
@@ -15,8 +22,8 @@ namespace shammie::scheduler {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  // Borrows `scheduler`; it must outlive the server.
-  explicit SchedulerService(Scheduler* scheduler) : scheduler_(scheduler) {}
+  // Borrows `scheduler` and `gate`; they must outlive the server.
+  SchedulerService(Scheduler* scheduler, OperatorGate* gate) : scheduler_(scheduler), gate_(gate) {}
 
   grpc::ServerUnaryReactor* TriggerIteration(grpc::CallbackServerContext* ctx,
                                              const v1::TriggerIterationRequest* request,
@@ -40,7 +47,14 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
                                         v1::Schedule* response) override;
 
  private:
+  // Passes the gate (the collector checks the caller's token and records
+  // `action`), then runs `act` and finishes the call with its status.
+  grpc::ServerUnaryReactor* Gated(grpc::CallbackServerContext* ctx, absl::string_view action,
+                                  absl::string_view target, absl::string_view detail,
+                                  std::function<absl::Status()> act);
+
   Scheduler* const scheduler_;
+  OperatorGate* const gate_;
 };
 
 }  // namespace shammie::scheduler

@@ -174,10 +174,11 @@ TEST_F(FourServicesTest, IterationSurvivesSchedulerSigkillDeploysAndIsScraped) {
   StartScheduler();
   v1::Iteration it;
   {
-    grpc::ClientContext ctx;
     v1::TriggerIterationRequest trigger;
     trigger.set_key("four-services");
-    ASSERT_TRUE(scheduler_stub_->TriggerIteration(&ctx, trigger, &it).ok());
+    // Triggers need an operator's token (checked by the collector).
+    grpc::Status s = scheduler_stub_->TriggerIteration(Authorized().get(), trigger, &it);
+    ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
   // SIGKILL while the PM trainer is training this iteration's PM.

@@ -312,7 +312,8 @@ TEST(PrometheusScrapeTest, SchedulerIterationInFlightIsScrapedAndRecorded) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   do {
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + service_token.secret());
+    // Triggers are an operator's (the scheduler checks with the collector).
+    ctx.AddMetadata("authorization", "Bearer " + operator_token);
     v1::TriggerIterationRequest req;
     req.set_key("scrape-test");
     trigger = sched->TriggerIteration(&ctx, req, &it);

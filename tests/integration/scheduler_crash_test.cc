@@ -152,8 +152,8 @@ TEST_F(SchedulerCrashTest, SigkillDuringTrainPmCompletesTheIterationOnce) {
   trig.set_key("crash-test");
   v1::Iteration it;
   {
-    grpc::ClientContext ctx;
-    ASSERT_TRUE(stub_->TriggerIteration(&ctx, trig, &it).ok());
+    grpc::Status s = stub_->TriggerIteration(Ctx().get(), trig, &it);  // operator's token
+    ASSERT_TRUE(s.ok()) << s.error_message();
   }
   v1::Iteration mid = WaitFor(it.id(), [](const v1::Iteration& i) {
     return i.stage() == v1::TRAIN_PM && !i.test_pm_job().empty();

@@ -1,13 +1,20 @@
 // The operator CLI against a real shammie-scheduler process on loopback:
 // trigger (idempotent key, never two at once), status, watch, cancel and
-// schedule pause/resume/set. The collector and trainers are absent (an
-// unreachable address), so an iteration stays in SNAPSHOT retrying — which
-// is exactly what cancel and watch need to be tested against.
+// schedule pause/resume/set. A real shammie-collector holds one comparison
+// and is the token authority (state changes need its operator token); the
+// trainers are absent (an unreachable address), so an iteration stays in
+// TRAIN_PM retrying — which is exactly what cancel and watch need to be
+// tested against.
 #include <cstdlib>
+#include <fstream>
+#include <optional>
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/subprocess.h"
 #include "gtest/gtest.h"
 #include "tests/lib/child_process.h"
 
@@ -22,27 +29,54 @@ class OperatorCommandsTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/operator_commands_XXXXXX";
     dir_ = mkdtemp(tmpl);
+    auto collector = common::Subprocess::Start(
+        {testing::BinPath("shammie-collector"), "--data-dir", dir_ + "/collector", "--listen",
+         "127.0.0.1:0", "--port-file", dir_ + "/collector.port", "--http-listen", ""});
+    ASSERT_TRUE(collector.ok()) << collector.status();
+    collector_.emplace(std::move(*collector));
+    auto port = common::WaitForFile(dir_ + "/collector.port", absl::Seconds(60));
+    ASSERT_TRUE(port.ok()) << port.status();
+    collector_address_ = absl::StrCat("127.0.0.1:", absl::StripAsciiWhitespace(*port));
+    token_file_ = dir_ + "/collector/operator.token";
+    ASSERT_TRUE(common::WaitForFile(token_file_, absl::Seconds(5)).ok());
+    std::ofstream(dir_ + "/one.jsonl")
+        << R"({"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: no"})"
+        << "\n";
+    auto imported = RunToEnd("shammie", {"import", dir_ + "/one.jsonl", "--server",
+                                         collector_address_, "--token-file", token_file_});
+    ASSERT_EQ(imported.first, 0) << imported.second;
+    StartScheduler();
+  }
+  void StartScheduler() {
     scheduler_ = std::make_unique<ChildProcess>(
         "shammie-scheduler",
         std::vector<std::string>{"--data-dir", dir_ + "/scheduler", "--listen", "127.0.0.1:0",
-                                 "--metrics-listen", "", "--collector", "127.0.0.1:1",
-                                 "--pm-trainer", "127.0.0.1:1", "--ppo-trainer", "127.0.0.1:1",
-                                 "--base-checkpoint", dir_ + "/base"});
+                                 "--metrics-listen", "", "--collector", collector_address_,
+                                 "--token-file", token_file_, "--pm-trainer", "127.0.0.1:1",
+                                 "--ppo-trainer", "127.0.0.1:1", "--base-checkpoint",
+                                 dir_ + "/base"});
     auto line = scheduler_->WaitForLine("listening on port");
     ASSERT_TRUE(line.has_value()) << "scheduler did not start";
     address_ = absl::StrCat("127.0.0.1:", line->substr(line->rfind(' ') + 1));
   }
   void TearDown() override {
     scheduler_.reset();
+    collector_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // `shammie <args> --scheduler S` with the operator's token.
   std::pair<int, std::string> Shammie(std::vector<std::string> args) {
-    args.push_back("--scheduler");
-    args.push_back(address_);
+    args.insert(args.end(), {"--scheduler", address_, "--token-file", token_file_});
+    return RunToEnd("shammie", args);
+  }
+  // The same without a token.
+  std::pair<int, std::string> Anonymous(std::vector<std::string> args) {
+    args.insert(args.end(), {"--scheduler", address_});
     return RunToEnd("shammie", args);
   }
 
-  std::string dir_, address_;
+  std::string dir_, address_, collector_address_, token_file_;
+  std::optional<common::Subprocess> collector_;
   std::unique_ptr<ChildProcess> scheduler_;
 };
 
@@ -83,9 +117,15 @@ TEST_F(OperatorCommandsTest, TriggerStatusWatchCancel) {
   std::tie(code, out) = Shammie({"trigger", "--key", "second"});  // never two at once
   EXPECT_EQ(code, 1) << out;
 
-  std::tie(code, out) = Shammie({"status"});
+  // SNAPSHOT reads the collector's stats, then TRAIN_PM waits for the absent
+  // PM trainer (retrying UNAVAILABLE).
+  for (int i = 0; i < 300; ++i) {
+    std::tie(code, out) = Shammie({"status"});
+    if (out.find("iter-0001  TRAIN_PM") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   ASSERT_EQ(code, 0);
-  EXPECT_NE(out.find("iter-0001  SNAPSHOT"), std::string::npos) << out;
+  EXPECT_NE(out.find("iter-0001  TRAIN_PM"), std::string::npos) << out;
   EXPECT_EQ(out.find("iter-0002"), std::string::npos) << out;
   std::tie(code, out) = Shammie({"status", "iter-0001"});
   ASSERT_EQ(code, 0);
@@ -95,7 +135,7 @@ TEST_F(OperatorCommandsTest, TriggerStatusWatchCancel) {
   ChildProcess watch("shammie", {"watch", "iter-0001", "--scheduler", address_});
   auto first = watch.ReadLine();
   ASSERT_TRUE(first.has_value());
-  EXPECT_NE(first->find("SNAPSHOT"), std::string::npos) << *first;
+  EXPECT_NE(first->find("TRAIN_PM"), std::string::npos) << *first;
 
   std::tie(code, out) = Shammie({"cancel", "iter-0001"});
   ASSERT_EQ(code, 0) << out;
@@ -107,20 +147,29 @@ TEST_F(OperatorCommandsTest, TriggerStatusWatchCancel) {
 
   // The cancellation survives a restart of the scheduler (it is stored).
   scheduler_->Kill(SIGKILL);
-  scheduler_ = std::make_unique<ChildProcess>(
-      "shammie-scheduler",
-      std::vector<std::string>{"--data-dir", dir_ + "/scheduler", "--listen", "127.0.0.1:0",
-                               "--metrics-listen", "", "--collector", "127.0.0.1:1",
-                               "--pm-trainer", "127.0.0.1:1", "--ppo-trainer", "127.0.0.1:1",
-                               "--base-checkpoint", dir_ + "/base"});
-  auto line = scheduler_->WaitForLine("listening on port");
-  ASSERT_TRUE(line.has_value());
-  address_ = absl::StrCat("127.0.0.1:", line->substr(line->rfind(' ') + 1));
+  StartScheduler();
   std::tie(code, out) = Shammie({"status", "iter-0001"});
   EXPECT_NE(out.find("CANCELLED"), std::string::npos) << out;
   std::tie(code, out) = Shammie({"trigger"});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("iter-0002"), std::string::npos) << out;
+}
+
+TEST_F(OperatorCommandsTest, ChangesNeedTheOperatorTokenAndAreAudited) {
+  auto [code, out] = Anonymous({"trigger"});
+  EXPECT_EQ(code, 1) << out;
+  std::tie(code, out) = Anonymous({"schedule", "pause"});
+  EXPECT_EQ(code, 1) << out;
+  std::tie(code, out) = Anonymous({"status"});  // reads need no token
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = Anonymous({"schedule"});
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = Shammie({"schedule", "pause"});
+  ASSERT_EQ(code, 0) << out;
+  auto audit = RunToEnd("shammie", {"audit", "--server", collector_address_, "--token-file", token_file_});
+  ASSERT_EQ(audit.first, 0) << audit.second;
+  EXPECT_NE(audit.second.find("schedule.set"), std::string::npos) << audit.second;
+  EXPECT_NE(audit.second.find("comparisons.import"), std::string::npos) << audit.second;
 }
 
 }  // namespace
