@@ -2,9 +2,11 @@
 #   make up     build and run the embedded default (all services + simulated labelers)
 #   make test   build and run every test (ctest)
 #   make build  build everything into build/bin/
-#   make test-sanitize  ASan + UBSan build (build-sanitize/) of every torch-free
-#               test (label "sanitize": the unit and integration tests whose
-#               binaries do not link libtorch), run with -LE learning
+#   make test-sanitize  ASan + UBSan build (build-sanitize/) of the torch-free
+#               tests of the input parsers (label "sanitize": common, storage,
+#               policy formats, collector, fuzz corpora), run with -LE learning;
+#               SANITIZE_SCOPE=torch-free runs every test whose binaries do
+#               not link libtorch (about twice the cold build)
 #   make fuzz   libFuzzer targets of tests/fuzz (clang, build-fuzz/), each run
 #               FUZZ_SECONDS seconds from its seed corpus
 # docs/security.md ("Sanitizers and fuzzing") says what these cover and not.
@@ -16,6 +18,7 @@ CTEST_ARGS ?=
 SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
+SANITIZE_SCOPE ?= input
 
 # ccache must hash precompiled headers by content, not by mtime.
 # Cache hits across worktrees/clones: paths are hashed relative to the checkout.
@@ -52,7 +55,7 @@ SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initial
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 test-sanitize: deps
-	@test -f $(SANITIZE_DIR)/build.ninja || cmake -S . -B $(SANITIZE_DIR) -G Ninja -DSHAMMIE_SANITIZE=ON
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DSHAMMIE_SANITIZE=ON -DSHAMMIE_SANITIZE_SCOPE=$(SANITIZE_SCOPE) >/dev/null
 	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target shammie_sanitize_tests
 	$(SANITIZER_ENV) ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j 2 -L sanitize -LE learning $(CTEST_ARGS)
 

@@ -11,10 +11,20 @@
 # with ASan on 2 cores from a cold cache takes longer than CI can afford, and
 # Debian's libtorch/OpenBLAS are not instrumented anyway. Every test whose
 # link closure (and the binaries it spawns, declared with add_dependencies)
-# is torch-free gets the label "sanitize" and joins the target
+# is torch-free (and, in the default scope, tests input parsing: see
+# SHAMMIE_SANITIZE_SCOPE) gets the label "sanitize" and joins the target
 # shammie_sanitize_tests; `make test-sanitize` builds that target and runs
 # `ctest -L sanitize -LE learning`.
 option(SHAMMIE_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
+# Which torch-free tests join the sanitizer run:
+#   input       (default, CI) the code that parses what comes from outside:
+#               tests under common/, storage/, policy/ (the torch-free
+#               formats), services/collector/ and fuzz/ (corpus replays)
+#   torch-free  every torch-free test (adds scheduler, metrics, dashboard,
+#               sim, jobs, deploy: about twice the build)
+# `make test-sanitize SANITIZE_SCOPE=torch-free` runs the wide set.
+set(SHAMMIE_SANITIZE_SCOPE "input" CACHE STRING "input or torch-free")
+set_property(CACHE SHAMMIE_SANITIZE_SCOPE PROPERTY STRINGS input torch-free)
 option(SHAMMIE_FUZZ "Build the libFuzzer targets of tests/fuzz (clang)" OFF)
 
 if(SHAMMIE_SANITIZE AND SHAMMIE_FUZZ)
@@ -89,6 +99,10 @@ endfunction()
 # calls are seen): labels test `path` (executable `target`) "sanitize" when
 # it is torch-free, and adds it to shammie_sanitize_tests.
 function(shammie_sanitize_label path target)
+  if(SHAMMIE_SANITIZE_SCOPE STREQUAL "input" AND
+     NOT path MATCHES "^(common|storage|policy|services/collector|fuzz)/")
+    return()
+  endif()
   shammie_uses_torch(${target} uses)
   if(NOT uses)
     set_property(TEST ${path} APPEND PROPERTY LABELS sanitize)

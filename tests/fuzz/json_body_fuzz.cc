@@ -31,7 +31,9 @@ void Run(absl::string_view body, Validate validate) {
     return;
   }
   const absl::Status valid = validate(request);
-  if (!valid.ok()) FUZZ_CHECK_CODE(valid, absl::StatusCode::kInvalidArgument);
+  if (!valid.ok()) {
+    FUZZ_CHECK_CODE(valid, absl::StatusCode::kInvalidArgument);
+  }
   absl::StatusOr<std::string> printed = collector::PrintJsonBody(request);
   FUZZ_CHECK(printed.ok()) << printed.status().ToString();
   Request again;
