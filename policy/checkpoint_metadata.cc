@@ -1,5 +1,6 @@
 #include "policy/checkpoint_metadata.h"
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -36,6 +37,47 @@ absl::Status ReadInt(const json& j, const char* key, absl::string_view file, boo
   return absl::OkStatus();
 }
 
+// Deepest nesting of arrays and objects in JSON `text` (strings skipped).
+// nlohmann's parser is iterative, but dump() and copies recurse once per
+// level: a lineage.json of 200k nested '[' overflowed the stack in
+// LineageFromJson (found with tests/fuzz/checkpoint_config_fuzz). Files are
+// checked before parsing and refused past kMaxJsonDepth.
+constexpr int kMaxJsonDepth = 64;
+
+int JsonNestingDepth(absl::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Parses `text` as JSON; INVALID_ARGUMENT naming `file` when it is not
+// valid JSON or nests deeper than kMaxJsonDepth.
+absl::StatusOr<json> ParseJson(absl::string_view text, absl::string_view file) {
+  if (JsonNestingDepth(text) > kMaxJsonDepth) {
+    return Bad(file, absl::StrCat("nested deeper than ", kMaxJsonDepth, " levels"));
+  }
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Bad(file, "not valid JSON");
+  return j;
+}
+
 absl::StatusOr<std::string> ReadText(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return absl::NotFoundError(absl::StrCat("cannot open ", path));
@@ -68,8 +110,9 @@ std::string GptConfigToJson(const GptConfig& c) {
 }
 
 absl::StatusOr<GptConfig> GptConfigFromJson(absl::string_view text, absl::string_view file) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Bad(file, "not valid JSON");
+  absl::StatusOr<json> parsed = ParseJson(text, file);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   if (!j.is_object()) return Bad(file, "not a JSON object");
   if (j.contains("model_type") && j["model_type"] != "gpt2") {
     return Bad(file, "\"model_type\" must be \"gpt2\"");
@@ -134,8 +177,9 @@ std::string LineageToJson(const Lineage& l) {
 }
 
 absl::StatusOr<Lineage> LineageFromJson(absl::string_view text, absl::string_view file) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Bad(file, "not valid JSON");
+  absl::StatusOr<json> parsed = ParseJson(text, file);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   if (!j.is_object()) return Bad(file, "not a JSON object");
   Lineage l;
   auto str = [&](const char* key, std::string* out) -> absl::Status {

@@ -4,7 +4,8 @@
 // describes both files.
 //
 // Errors name the file and the field: NOT_FOUND for a missing config.json,
-// INVALID_ARGUMENT for bad JSON, a missing or out-of-range key, or a model
+// INVALID_ARGUMENT for bad JSON (including JSON nested deeper than 64
+// levels, which no real file needs), a missing or out-of-range key, or a model
 // Shammie cannot run (model_type not "gpt2", an activation other than
 // gelu_new, n_inner other than 4·n_embd, untied embeddings).
 // Thread-safe (pure functions).

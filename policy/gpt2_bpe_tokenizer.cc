@@ -88,8 +88,13 @@ absl::StatusOr<std::unique_ptr<Gpt2BpeTokenizer>> Gpt2BpeTokenizer::Load(
   if (!vocab_text.ok()) return vocab_text.status();
   auto merges_text = ReadFile(merges_path);
   if (!merges_text.ok()) return merges_text.status();
+  return Parse(*vocab_text, *merges_text, vocab_path, merges_path);
+}
 
-  const nlohmann::json j = nlohmann::json::parse(*vocab_text, nullptr, /*allow_exceptions=*/false);
+absl::StatusOr<std::unique_ptr<Gpt2BpeTokenizer>> Gpt2BpeTokenizer::Parse(
+    absl::string_view vocab_text, absl::string_view merges_text, absl::string_view vocab_path,
+    absl::string_view merges_path) {
+  const nlohmann::json j = nlohmann::json::parse(vocab_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(vocab_path, ": not a JSON object"));
   }
@@ -105,7 +110,7 @@ absl::StatusOr<std::unique_ptr<Gpt2BpeTokenizer>> Gpt2BpeTokenizer::Load(
 
   std::vector<std::pair<std::string, std::string>> merges;
   int line_no = 0;
-  for (absl::string_view line : absl::StrSplit(*merges_text, '\n')) {
+  for (absl::string_view line : absl::StrSplit(merges_text, '\n')) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || (line_no == 1 && absl::StartsWith(line, "#version"))) continue;

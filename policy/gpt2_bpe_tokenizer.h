@@ -35,7 +35,14 @@ class Gpt2BpeTokenizer : public Tokenizer {
   // NOT_FOUND for a missing file.
   static absl::StatusOr<std::unique_ptr<Gpt2BpeTokenizer>> Load(const std::string& vocab_path,
                                                                 const std::string& merges_path);
-  // The same from contents: `vocab` as token string (mapped form) → id,
+  // The same from the files' contents; `vocab_name` and `merges_name` name
+  // them in errors. Load reads the files and calls this (it is the fuzz
+  // target's entry point, tests/fuzz/gpt2_bpe_fuzz.cc).
+  static absl::StatusOr<std::unique_ptr<Gpt2BpeTokenizer>> Parse(absl::string_view vocab_json,
+                                                                 absl::string_view merges_txt,
+                                                                 absl::string_view vocab_name,
+                                                                 absl::string_view merges_name);
+  // The same from parsed contents: `vocab` as token string (mapped form) → id,
   // `merges` in rank order as pairs of token strings.
   static absl::StatusOr<std::unique_ptr<Gpt2BpeTokenizer>> Create(
       const std::vector<std::pair<std::string, int64_t>>& vocab,

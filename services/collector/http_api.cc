@@ -6,89 +6,25 @@
 
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "services/collector/http_status.h"
+#include "services/collector/json_body.h"
 
 namespace shammie::collector {
 namespace {
 
-namespace pbjson = google::protobuf::util;
-
 constexpr char kJson[] = "application/json";
-
-// Turns protobuf's JSON parse error into "<field>: <problem>" naming the
-// field. protobuf 3.21 writes "(preference): invalid value …" for a bad value,
-// "(context.turns[0]) extra: Cannot find field." or "extra: Cannot find
-// field." for an unknown one, and a bare message when the JSON itself is
-// malformed (field "body").
-absl::Status JsonParseError(absl::string_view message, absl::string_view type) {
-  message = message.substr(0, message.find('\n'));
-  std::string field;
-  absl::string_view problem = message;
-  if (absl::ConsumePrefix(&problem, "(")) {
-    const size_t close = problem.find(')');
-    if (close != absl::string_view::npos) {
-      field = std::string(problem.substr(0, close));
-      problem.remove_prefix(close + 1);
-    }
-  }
-  if (!absl::ConsumePrefix(&problem, ":")) {
-    // "[(<path>)] <name>: <problem>": the unknown field's name comes last.
-    problem = absl::StripLeadingAsciiWhitespace(problem);
-    const size_t colon = problem.find(": ");
-    if (colon != absl::string_view::npos && colon > 0 &&
-        problem.substr(0, colon).find(' ') == absl::string_view::npos) {
-      absl::StrAppend(&field, field.empty() ? "" : ".", problem.substr(0, colon));
-      problem.remove_prefix(colon + 1);
-    }
-  }
-  problem = absl::StripLeadingAsciiWhitespace(problem);
-  if (field.empty()) {
-    return WithField(
-        absl::InvalidArgumentError(absl::StrCat("body: not a valid ", type, " in JSON: ", problem)),
-        "body");
-  }
-  return WithField(absl::InvalidArgumentError(absl::StrCat(field, ": ", problem)), field);
-}
-
-// Parses a request body into `message`. Unknown fields are errors (a typo in
-// a field name must not silently drop the labeler's input); an empty body is
-// the empty message.
-absl::Status ParseBody(const std::string& body, google::protobuf::Message* message) {
-  if (absl::StripAsciiWhitespace(body).empty()) return absl::OkStatus();
-  pbjson::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = pbjson::JsonStringToMessage(body, message, options);
-  if (status.ok()) return absl::OkStatus();
-  message->Clear();
-  return JsonParseError(absl::string_view(status.message().data(), status.message().size()),
-                        message->GetDescriptor()->name());
-}
-
-absl::StatusOr<std::string> PrintJson(const google::protobuf::Message& message) {
-  pbjson::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string out;
-  auto status = pbjson::MessageToJsonString(message, &out, options);
-  if (!status.ok())
-    return absl::InternalError(absl::StrCat("printing JSON: ", status.message().as_string()));
-  return out;
-}
 
 // Parses `body` as a Request, runs `call`, and prints its reply as JSON: the
 // whole of a route that maps one Collector method.
 template <typename Request, typename Call>
 absl::StatusOr<std::string> Relay(const std::string& body, Call call) {
   Request request;
-  if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
+  if (absl::Status s = ParseJsonBody(body, &request); !s.ok()) return s;
   auto reply = call(request);
   if (!reply.ok()) return reply.status();
-  return PrintJson(*reply);
+  return PrintJsonBody(*reply);
 }
 
 }  // namespace
@@ -132,7 +68,7 @@ void HttpApi::Register(httplib::Server& server) {
     Serve(req, res, [&](const Caller& c) -> absl::StatusOr<std::string> {
       absl::StatusOr<v1::Stats> stats = collector_->GetStats(c);
       if (!stats.ok()) return stats.status();
-      return PrintJson(*stats);
+      return PrintJsonBody(*stats);
     });
   });
   server.Get("/api/v1/me", [this](const Req& req, Res& res) {
@@ -158,7 +94,7 @@ absl::StatusOr<std::string> HttpApi::SkipTask(const Caller& caller, const std::s
                                               const std::string& body) {
   // The task id is in the path; a body may repeat it but must not contradict it.
   v1::SkipTaskRequest request;
-  if (absl::Status s = ParseBody(body, &request); !s.ok()) return s;
+  if (absl::Status s = ParseJsonBody(body, &request); !s.ok()) return s;
   if (!request.task_id().empty() && request.task_id() != task_id) {
     return WithField(
         absl::InvalidArgumentError(absl::StrCat("task_id: body says \"", request.task_id(),
@@ -167,7 +103,7 @@ absl::StatusOr<std::string> HttpApi::SkipTask(const Caller& caller, const std::s
   }
   request.set_task_id(task_id);
   if (absl::Status s = collector_->SkipTask(caller, request); !s.ok()) return s;
-  return PrintJson(v1::SkipTaskResponse());
+  return PrintJsonBody(v1::SkipTaskResponse());
 }
 
 absl::StatusOr<std::string> HttpApi::Me(const Caller& caller) {

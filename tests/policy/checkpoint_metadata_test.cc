@@ -92,5 +92,27 @@ TEST(CheckpointMetadataTest, LineageRoundTripAndErrors) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Regression (tests/fuzz/checkpoint_config_fuzz): a lineage.json whose
+// job_spec nests 200k arrays overflowed the stack while LineageFromJson
+// re-serialized it. Deep files are refused before parsing.
+TEST(CheckpointMetadataTest, DeeplyNestedJsonIsInvalidNotACrash) {
+  const int depth = 200000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  auto lineage = LineageFromJson(R"({"job_spec": )" + deep + "}", "ckpt/lineage.json");
+  EXPECT_EQ(lineage.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(lineage.status().message().find("ckpt/lineage.json: nested deeper than"),
+            std::string::npos)
+      << lineage.status();
+  auto config = GptConfigFromJson(R"({"n_layer": )" + deep + "}", "ckpt/config.json");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+
+  // Nesting up to the limit is fine, and brackets inside strings do not count.
+  const std::string ok = std::string(60, '[') + std::string(60, ']');
+  auto fine = LineageFromJson(R"({"job_spec": )" + ok + R"(, "parent": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})",
+                              "l");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->job_spec_json, ok);
+}
+
 }  // namespace
 }  // namespace shammie::policy

@@ -132,5 +132,28 @@ TEST(ComparisonFormatsTest, InvalidUtf8IsMalformed) {
   EXPECT_THAT(std::string(cs.status().message()), HasSubstr("line 1:"));
 }
 
+// Regression (tests/fuzz/comparison_import_fuzz): ParseDialog searched for
+// both markers from every turn, so a dialog of n turns of one kind cost n
+// passes over the text. 200k turns (2 MB) took far longer than this test's
+// timeout; in one pass it takes milliseconds.
+TEST(ComparisonFormatsTest, ManyTurnsParseInOnePass) {
+  std::string prompt;
+  for (int i = 0; i < 200000; ++i) prompt += "\n\nHuman: a";
+  absl::StatusOr<v1::Conversation> c = ParseDialog(prompt);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->turns_size(), 200000);
+  EXPECT_EQ(c->turns(199999).text(), "a");
+
+  // Alternating kinds, and text that holds a marker's prefix, still split right.
+  absl::StatusOr<v1::Conversation> mixed =
+      ParseDialog("\n\nHuman: x\n\nHuman\n\nAssistant: y\n\nHuman: z");
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  ASSERT_EQ(mixed->turns_size(), 3);
+  EXPECT_EQ(mixed->turns(0).text(), "x\n\nHuman");
+  EXPECT_EQ(mixed->turns(1).role(), v1::ASSISTANT);
+  EXPECT_EQ(mixed->turns(1).text(), "y");
+  EXPECT_EQ(mixed->turns(2).text(), "z");
+}
+
 }  // namespace
 }  // namespace shammie::storage
