@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   job.collector.address = absl::GetFlag(FLAGS_collector);
   std::string token_file = absl::GetFlag(FLAGS_collector_token_file);
   job.collector.token = ReadToken(token_file.empty() ? data_dir + "/operator.token" : token_file);
+  const shammie::ppo_trainer::CollectorSource job_collector = job.collector;
   job.load_pm = [](const std::string& dir) { return shammie::reward_model::LoadPmEpisodeScorer(dir); };
   shammie::jobs::JobRunnerOptions runner_options;
   runner_options.store = store->get();
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "shammie-ppo-trainer: %s\n", runner.status().ToString().c_str());
     return 1;
   }
-  shammie::ppo_trainer::PolicyTrainerService service(runner->get());
+  shammie::ppo_trainer::PolicyTrainerService service(runner->get(), job_collector);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
