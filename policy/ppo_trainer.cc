@@ -117,8 +117,16 @@ PpoTrainer::PpoTrainer(const PpoOptions& options, PpoModels models, std::vector<
       kl_(options.kl) {
   for (torch::Tensor& p : models_.reference->parameters()) p.set_requires_grad(false);
   policy_ = PpoPolicy(models_.policy);
-  optimizer_ = std::make_unique<torch::optim::Adam>(
-      policy_->parameters(), torch::optim::AdamOptions(options_.learning_rate));
+  // Two groups: the trunk at learning_rate, the value head at its own rate.
+  const double value_lr =
+      options_.value_learning_rate > 0 ? options_.value_learning_rate : options_.learning_rate;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(policy_->trunk->parameters(),
+                      std::make_unique<torch::optim::AdamOptions>(options_.learning_rate));
+  groups.emplace_back(policy_->value_head->parameters(),
+                      std::make_unique<torch::optim::AdamOptions>(value_lr));
+  optimizer_ = std::make_unique<torch::optim::Adam>(std::move(groups),
+                                                    torch::optim::AdamOptions(options_.learning_rate));
   SamplerOptions so;
   so.eos_token_id = models_.eos_token_id;
   so.pad_token_id = models_.pad_token_id;
