@@ -31,6 +31,9 @@ absl::Status ValidatePpoOptions(const PpoOptions& o) {
   if (!(o.learning_rate > 0) || !(o.learning_rate < 1)) {
     return Bad("learning_rate", "must be in (0, 1)");
   }
+  if (!(o.value_learning_rate >= 0) || !(o.value_learning_rate < 1)) {
+    return Bad("value_learning_rate", "must be in [0, 1) (0 = learning_rate)");
+  }
   if (!(o.clip_range > 0) || !(o.clip_range < 1)) return Bad("clip_range", "must be in (0, 1)");
   if (!(o.value_clip_range > 0) || !std::isfinite(o.value_clip_range)) {
     return Bad("value_clip_range", "must be a finite number > 0");

@@ -34,7 +34,11 @@ struct PpoOptions {
   // --- Update.
   uint32_t minibatch_size = 8;    // divides batch_size
   uint32_t ppo_epochs = 1;        // passes over the batch, 1–16
-  double learning_rate = 1e-5;    // Adam
+  double learning_rate = 1e-5;    // Adam, the policy trunk
+  // Adam's rate for the value head (a Linear on the trunk that starts at 0);
+  // 0 = learning_rate. A short run needs it higher: at the policy's rate the
+  // head barely learns a baseline within tens of steps.
+  double value_learning_rate = 0;
   double clip_range = 0.2;        // ε of the policy ratio, in (0, 1)
   double value_clip_range = 0.2;  // of V around the rollout's V; > 0
   double value_coef = 0.1;        // weight of the value loss; >= 0

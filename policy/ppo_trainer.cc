@@ -31,12 +31,26 @@ std::string ShapeString(const GptConfig& c) {
                       ", n_positions ", c.n_positions, ", vocab_size ", c.vocab_size, "}");
 }
 
-double Mean(const std::vector<double>& v) {
-  return v.empty() ? PpoStepMetrics::kNaN
-                   : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
-
 double Seconds(absl::Time from, absl::Time to) { return absl::ToDoubleSeconds(to - from); }
+
+double Sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+// Whitening over the real tokens of every rank's episodes: the global masked
+// mean and (population) variance, summed across ranks in double precision.
+torch::Tensor WhitenAcrossRanks(const torch::Tensor& x, const torch::Tensor& mask,
+                                const PpoDataParallel& parallel) {
+  if (!parallel.enabled()) return Whiten(x, mask);  // (b, R)
+  torch::Tensor xd = x.to(torch::kDouble);                                   // (b, R)
+  torch::Tensor md = mask.to(torch::kDouble);                                // (b, R)
+  std::vector<torch::Tensor> first{torch::stack({(xd * md).sum(), md.sum()})};  // (2)
+  parallel.Sum(first);
+  const double count = std::max(first[0][1].item<double>(), 1.0);
+  const double mean = first[0][0].item<double>() / count;
+  std::vector<torch::Tensor> second{((xd - mean).pow(2) * md).sum().reshape({1})};  // (1)
+  parallel.Sum(second);
+  const double var = second[0].item<double>() / count;
+  return ((x - mean) * (1.0 / std::sqrt(var + 1e-8))) * mask;  // (b, R)
+}
 
 }  // namespace
 
@@ -50,8 +64,21 @@ uint64_t MixSeed(uint64_t seed, uint64_t a, uint64_t b) {
 absl::StatusOr<std::unique_ptr<PpoTrainer>> PpoTrainer::Create(const PpoOptions& options,
                                                                PpoModels models,
                                                                std::vector<PpoPrompt> prompts,
-                                                               PpoScorers scorers) {
+                                                               PpoScorers scorers,
+                                                               PpoDataParallel parallel) {
   SHAMMIE_RETURN_IF_ERROR(ValidatePpoOptions(options));
+  if (parallel.world_size < 1 || parallel.rank < 0 || parallel.rank >= parallel.world_size) {
+    return absl::InvalidArgumentError(absl::StrCat("rank ", parallel.rank, " / world_size ",
+                                                   parallel.world_size, " out of range"));
+  }
+  if (parallel.enabled() && !parallel.allreduce_sum) {
+    return absl::InvalidArgumentError("allreduce: required when world_size > 1");
+  }
+  if (options.batch_size < static_cast<uint64_t>(parallel.world_size)) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_size ", options.batch_size,
+                                                   " leaves some of the ", parallel.world_size,
+                                                   " ranks without episodes"));
+  }
   if (scorers.reward == nullptr) return absl::InvalidArgumentError("pm_checkpoint is required");
   if (!models.policy || !models.reference) {
     return absl::InvalidArgumentError("policy_checkpoint: no policy or reference model");
@@ -76,21 +103,30 @@ absl::StatusOr<std::unique_ptr<PpoTrainer>> PpoTrainer::Create(const PpoOptions&
   }
   return common::GuardTorch("create PPO trainer", [&]() -> std::unique_ptr<PpoTrainer> {
     return std::unique_ptr<PpoTrainer>(
-        new PpoTrainer(options, std::move(models), std::move(prompts), scorers));
+        new PpoTrainer(options, std::move(models), std::move(prompts), scorers, std::move(parallel)));
   });
 }
 
 PpoTrainer::PpoTrainer(const PpoOptions& options, PpoModels models, std::vector<PpoPrompt> prompts,
-                       PpoScorers scorers)
+                       PpoScorers scorers, PpoDataParallel parallel)
     : options_(options),
       models_(std::move(models)),
       prompts_(std::move(prompts)),
       scorers_(scorers),
+      parallel_(std::move(parallel)),
       kl_(options.kl) {
   for (torch::Tensor& p : models_.reference->parameters()) p.set_requires_grad(false);
   policy_ = PpoPolicy(models_.policy);
-  optimizer_ = std::make_unique<torch::optim::Adam>(
-      policy_->parameters(), torch::optim::AdamOptions(options_.learning_rate));
+  // Two groups: the trunk at learning_rate, the value head at its own rate.
+  const double value_lr =
+      options_.value_learning_rate > 0 ? options_.value_learning_rate : options_.learning_rate;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(policy_->trunk->parameters(),
+                      std::make_unique<torch::optim::AdamOptions>(options_.learning_rate));
+  groups.emplace_back(policy_->value_head->parameters(),
+                      std::make_unique<torch::optim::AdamOptions>(value_lr));
+  optimizer_ = std::make_unique<torch::optim::Adam>(std::move(groups),
+                                                    torch::optim::AdamOptions(options_.learning_rate));
   SamplerOptions so;
   so.eos_token_id = models_.eos_token_id;
   so.pad_token_id = models_.pad_token_id;
@@ -125,20 +161,27 @@ absl::StatusOr<PpoStepMetrics> PpoTrainer::Step() {
 
 absl::StatusOr<PpoStepMetrics> PpoTrainer::RunStep() {
   const uint32_t step = step_ + 1;
-  const int64_t batch = options_.batch_size;
+  const int64_t batch = options_.batch_size;  // global episodes
   PpoStepMetrics m;
   m.step = step;
   m.beta = kl_.beta();
   const absl::Time t0 = absl::Now();
 
-  // 1. Rollout: one sampled response per prompt, each from its own stream.
+  // 1. Rollout: this rank's share of the step's episodes, each from the
+  // stream of its global index (all of them on one process).
   RolloutParams params;
   params.max_response_tokens = options_.max_response_tokens;
   params.temperature = options_.temperature;
   params.pad_token_id = models_.pad_token_id;
-  for (int64_t i = 0; i < batch; ++i) params.seeds.push_back(MixSeed(options_.seed, step, 1000 + i));
+  std::vector<const PpoPrompt*> all = PromptsForStep(step);
+  std::vector<const PpoPrompt*> mine;
+  for (int64_t i = 0; i < batch; ++i) {
+    if (!parallel_.Owns(i)) continue;
+    mine.push_back(all[i]);
+    params.seeds.push_back(MixSeed(options_.seed, step, 1000 + i));
+  }
   SHAMMIE_ASSIGN_OR_RETURN(std::vector<Episode> episodes,
-                           SampleEpisodes(*sampler_, PromptsForStep(step), params));
+                           SampleEpisodes(*sampler_, mine, params));
   const absl::Time t1 = absl::Now();
 
   // 2. Score: π and π0 log-probs and values once, then the PMs (and gold).
@@ -148,47 +191,64 @@ absl::StatusOr<PpoStepMetrics> PpoTrainer::RunStep() {
     return absl::InternalError(absl::StrCat("PM returned ", scores.size(), " scores for ",
                                             rollout.episodes.size(), " episodes"));
   }
-  m.reward = Mean(scores);
+  std::vector<double> test, gold;
   if (scorers_.test != nullptr) {
-    SHAMMIE_ASSIGN_OR_RETURN(std::vector<double> test, scorers_.test->Score(rollout.episodes));
-    m.test_reward = Mean(test);
+    SHAMMIE_ASSIGN_OR_RETURN(test, scorers_.test->Score(rollout.episodes));
   }
   if (scorers_.gold != nullptr) {
-    SHAMMIE_ASSIGN_OR_RETURN(std::vector<double> gold, scorers_.gold->Score(rollout.episodes));
-    m.gold_reward = Mean(gold);
+    SHAMMIE_ASSIGN_OR_RETURN(gold, scorers_.gold->Score(rollout.episodes));
   }
   const absl::Time t2 = absl::Now();
 
   // 3. Advantages: KL-penalized per-token rewards → GAE → whitening.
-  const torch::Tensor& mask = rollout.mask;                                   // (B, R)
-  torch::Tensor score_t = torch::tensor(scores, torch::kDouble).to(torch::kFloat32);  // (B)
+  const torch::Tensor& mask = rollout.mask;                                   // (b, R)
+  torch::Tensor score_t = torch::tensor(scores, torch::kDouble).to(torch::kFloat32);  // (b)
   KlPenalizedRewards rewards = ComputeKlPenalizedRewards(
       score_t, rollout.old_logprobs, rollout.ref_logprobs, mask, kl_.beta());
   Advantages adv = ComputeGae(rewards.rewards, rollout.old_values, mask, options_.gamma,
                               options_.lam);
-  torch::Tensor advantages =
-      options_.whiten_advantages ? Whiten(adv.advantages, mask) : adv.advantages;  // (B, R)
-  m.explained_variance = ExplainedVariance(rollout.old_values, adv.returns, mask).item<double>();
+  torch::Tensor advantages = options_.whiten_advantages
+                                 ? WhitenAcrossRanks(adv.advantages, mask, parallel_)
+                                 : adv.advantages;  // (b, R)
+  const double explained_variance =
+      ExplainedVariance(rollout.old_values, adv.returns, mask).item<double>();
 
-  // 4. Update: PPO epochs over shuffled minibatches.
+  // 4. Update: PPO epochs over shuffled minibatches (global ones across ranks).
   torch::Generator gen = at::detail::createCPUGenerator(MixSeed(options_.seed, step, 2));
   SHAMMIE_ASSIGN_OR_RETURN(UpdateStats u, RunPpoUpdate(policy_, *optimizer_, rollout, advantages,
-                                                       adv.returns, options_, gen));
+                                                       adv.returns, options_, gen, parallel_));
   const absl::Time t3 = absl::Now();
 
-  // 5. Log, and let β follow the KL.
-  m.kl = rewards.episode_kl.mean().item<double>();
+  // 5. Log over the global batch (sums across ranks), and let β follow the KL.
+  const double nan = PpoStepMetrics::kNaN;
+  std::vector<torch::Tensor> sums{torch::tensor(
+      std::vector<double>{Sum(scores), Sum(test), Sum(gold),
+                          rewards.episode_kl.to(torch::kDouble).sum().item<double>(),
+                          (rollout.entropy * mask).to(torch::kDouble).sum().item<double>(),
+                          mask.to(torch::kDouble).sum().item<double>(),
+                          std::isfinite(explained_variance) ? explained_variance : 0.0,
+                          std::isfinite(explained_variance) ? 1.0 : 0.0},
+      torch::kDouble)};  // (8)
+  parallel_.Sum(sums);
+  auto total = [&sums](int k) { return sums[0][k].item<double>(); };
+  const double n = static_cast<double>(batch);
+  m.reward = total(0) / n;
+  m.test_reward = scorers_.test != nullptr ? total(1) / n : nan;
+  m.gold_reward = scorers_.gold != nullptr ? total(2) / n : nan;
+  m.kl = total(3) / n;
   m.sqrt_kl = std::sqrt(std::max(m.kl, 0.0));
-  m.entropy = MeanEntropy(rollout.entropy, mask).item<double>();
+  m.entropy = total(4) / std::max(total(5), 1.0);
+  m.response_length = total(5) / n;
+  // The mean of the ranks' explained variances (each over its own episodes).
+  m.explained_variance = total(7) > 0 ? total(6) / total(7) : nan;
   m.clip_fraction = u.clip_fraction;
   m.approx_kl = u.approx_kl;
   m.value_loss = u.value_loss;
   m.policy_loss = u.policy_loss;
-  m.response_length = mask.sum().item<double>() / static_cast<double>(batch);
   m.rollout_seconds = Seconds(t0, t1);
   m.scoring_seconds = Seconds(t1, t2);
   m.update_seconds = Seconds(t2, t3);
-  m.episodes_per_second = static_cast<double>(batch) / std::max(Seconds(t0, t3), 1e-9);
+  m.episodes_per_second = n / std::max(Seconds(t0, t3), 1e-9);
   kl_.Update(m.kl, batch);
   step_ = step;
   return m;

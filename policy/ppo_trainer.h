@@ -9,6 +9,11 @@
 // update:     PPO epochs over shuffled minibatches (ppo_update.h).
 // log:        a PpoStepMetrics; the KL controller updates β.
 //
+// Data parallel: with a PpoDataParallel of world_size W > 1, this trainer is
+// one rank of W (ppo_data_parallel.h): it rolls out its share of the global
+// batch, whitens with global statistics, sums gradients across ranks, and
+// reports metrics over the global batch — identical on every rank.
+//
 // Randomness: every draw of step s derives from (seed, s) — the prompts, each
 // episode's sampling stream, the minibatch order — so a trainer restored
 // from the state saved after step s continues exactly as the original would.
@@ -26,6 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "policy/kl_controller.h"
+#include "policy/ppo_data_parallel.h"
 #include "policy/ppo_episode.h"
 #include "policy/ppo_metrics.h"
 #include "policy/ppo_options.h"
@@ -47,11 +53,14 @@ class PpoTrainer {
   // INVALID_ARGUMENT naming the field: options (ValidatePpoOptions), no
   // prompts ("prompts"), a missing reward scorer ("pm_checkpoint"), policy
   // and reference of different shapes ("reference_checkpoint"), a prompt
-  // too long to leave room for max_response_tokens ("max_response_tokens").
+  // too long to leave room for max_response_tokens ("max_response_tokens"),
+  // a rank outside [0, world_size), no allreduce_sum with world_size > 1,
+  // or fewer episodes than ranks ("batch_size").
   static absl::StatusOr<std::unique_ptr<PpoTrainer>> Create(const PpoOptions& options,
                                                             PpoModels models,
                                                             std::vector<PpoPrompt> prompts,
-                                                            PpoScorers scorers);
+                                                            PpoScorers scorers,
+                                                            PpoDataParallel parallel = {});
 
   // Runs step() + 1. Errors: from scorers and sampler as they come; INTERNAL
   // for a non-finite loss (the step's update stops before the optimizer
@@ -71,7 +80,7 @@ class PpoTrainer {
 
  private:
   PpoTrainer(const PpoOptions& options, PpoModels models, std::vector<PpoPrompt> prompts,
-             PpoScorers scorers);
+             PpoScorers scorers, PpoDataParallel parallel);
   std::vector<const PpoPrompt*> PromptsForStep(uint32_t step) const;
   absl::StatusOr<PpoStepMetrics> RunStep();
 
@@ -79,6 +88,7 @@ class PpoTrainer {
   PpoModels models_;
   std::vector<PpoPrompt> prompts_;
   PpoScorers scorers_;
+  const PpoDataParallel parallel_;
   PpoPolicy policy_{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<Sampler> sampler_;

@@ -4,7 +4,14 @@
 // max_grad_norm). A non-finite loss stops the update before the optimizer
 // step, so the weights never take a NaN.
 //
-// Shape legend: B episodes, b minibatch episodes, R response columns.
+// Data parallel (ppo_data_parallel.h): the minibatches are global — one
+// seeded permutation of the B global episodes on every rank — and each rank
+// evaluates the members it owns; gradients and statistics are summed across
+// ranks (weighted by token shares) before clipping and Adam. On one process
+// this is the plain loop.
+//
+// Shape legend: B episodes (global), b this rank's minibatch episodes,
+// R response columns.
 //
 // Private to policy/: includes torch. Not thread-safe.
 #ifndef SHAMMIE_POLICY_PPO_UPDATE_H_
@@ -13,6 +20,7 @@
 #include <torch/torch.h>
 
 #include "absl/status/statusor.h"
+#include "policy/ppo_data_parallel.h"
 #include "policy/ppo_options.h"
 #include "policy/ppo_policy.h"
 #include "policy/ppo_rollout.h"
@@ -30,13 +38,15 @@ struct UpdateStats {
   int minibatches = 0;
 };
 
-// advantages, returns: (B, R), constants. `generator` shuffles minibatches.
-// INTERNAL naming the minibatch when a loss is not finite (nothing stepped
-// for that minibatch; earlier minibatches did step).
+// advantages, returns: (b_rank, R) for this rank's episodes, constants.
+// `generator` shuffles minibatches (seeded alike on every rank).
+// INTERNAL naming the minibatch when a loss is not finite on any rank
+// (nothing stepped for that minibatch; earlier minibatches did step).
 absl::StatusOr<UpdateStats> RunPpoUpdate(PpoPolicy& policy, torch::optim::Optimizer& optimizer,
                                          const Rollout& rollout, const torch::Tensor& advantages,
                                          const torch::Tensor& returns, const PpoOptions& options,
-                                         torch::Generator& generator);
+                                         torch::Generator& generator,
+                                         const PpoDataParallel& parallel = {});
 
 }  // namespace shammie::policy
 

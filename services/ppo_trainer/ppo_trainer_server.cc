@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   job.collector.credentials = *channel_credentials;
   job.load_pm = [](const std::string& dir) { return reward_model::LoadPmEpisodeScorer(dir); };
   job.metrics = std::make_shared<metrics::PpoMetrics>(registry);
+  const CollectorSource prompts = job.collector;  // StartJob checks it has prompts
   jobs::JobRunnerOptions ro;
   ro.store = s->store_.get();
   ro.work = MakePpoJobWork(std::move(job));
@@ -42,7 +43,7 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   auto runner = jobs::JobRunner::Create(ro);  // resumes unfinished jobs
   if (!runner.ok()) return runner.status();
   s->runner_ = *std::move(runner);
-  s->service_ = std::make_unique<PolicyTrainerService>(s->runner_.get());
+  s->service_ = std::make_unique<PolicyTrainerService>(s->runner_.get(), prompts);
 
   services::ServiceHostOptions host;
   host.listen = options.listen;

@@ -34,8 +34,9 @@ v1::PpoJob ToPpoJob(const v1::StoredJob& job) {
   return out;
 }
 
-PolicyTrainerService::PolicyTrainerService(jobs::JobRunner* runner)
-    : runner_(runner), worker_([this] { Worker(); }) {}
+PolicyTrainerService::PolicyTrainerService(jobs::JobRunner* runner,
+                                           std::optional<CollectorSource> collector)
+    : runner_(runner), collector_(std::move(collector)), worker_([this] { Worker(); }) {}
 
 PolicyTrainerService::~PolicyTrainerService() {
   {
@@ -71,6 +72,9 @@ grpc::ServerUnaryReactor* PolicyTrainerService::StartJob(grpc::CallbackServerCon
   queue_.push_back([this, reactor, request, response] {
     v1::PpoJobSpec spec = WithDefaults(*request);
     absl::Status status = ValidateSpec(spec);
+    if (status.ok() && spec.prompt_file().empty() && collector_.has_value()) {
+      status = CheckCollectorHasPrompts(*collector_);
+    }
     if (status.ok()) {
       google::protobuf::Any any;
       any.PackFrom(spec);

@@ -3,18 +3,25 @@
 // GetJob / CancelJob / ListJobs read the runner; WatchJob streams PpoJobEvent
 // until the job ends (jobs::JobWatchReactor).
 //
-// StartJob's checks read files (checkpoint configs, the prompt file), so the
-// handler runs them on the service's own validation thread, never on a
-// reactor thread. Thread-safe. `runner` outlives the service.
+// StartJob refuses an empty prompt set up front (FAILED_PRECONDITION naming
+// the field): a prompt_file without prompts, or — when the spec has no
+// prompt_file and the service was given the job's collector — a collector
+// with no comparisons (UNAVAILABLE when it cannot be reached).
+//
+// StartJob's checks read files (checkpoint configs, the prompt file) and ask
+// the collector, so the handler runs them on the service's own validation
+// thread, never on a reactor thread. Thread-safe. `runner` outlives the service.
 #ifndef SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_
 #define SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "services/jobs/job_runner.h"
+#include "services/ppo_trainer/prompt_source.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
 
 namespace shammie::ppo_trainer {
@@ -24,7 +31,10 @@ v1::PpoJob ToPpoJob(const v1::StoredJob& job);
 
 class PolicyTrainerService : public v1::PolicyTrainer::CallbackService {
  public:
-  explicit PolicyTrainerService(jobs::JobRunner* runner);
+  // `collector`: where jobs without a prompt_file read prompts (checked at
+  // StartJob); nullopt skips that check (the job finds out when it starts).
+  explicit PolicyTrainerService(jobs::JobRunner* runner,
+                                std::optional<CollectorSource> collector = std::nullopt);
   ~PolicyTrainerService() override;  // finishes queued StartJobs, joins the thread
 
   grpc::ServerUnaryReactor* StartJob(grpc::CallbackServerContext* ctx, const v1::PpoJobSpec* request,
@@ -44,6 +54,7 @@ class PolicyTrainerService : public v1::PolicyTrainer::CallbackService {
   void Worker();
 
   jobs::JobRunner* const runner_;
+  const std::optional<CollectorSource> collector_;
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -36,7 +37,10 @@ absl::StatusOr<std::vector<std::string>> ReadPromptFile(const std::string& path)
     }
     AddDistinct(j["prompt"].get<std::string>(), seen, out);
   }
-  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat("prompt_file ", path, " has no prompts"));
+  // Well-formed but empty: nothing to train on until prompts are added.
+  if (out.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("prompt_file ", path, " has no prompts"));
+  }
   return out;
 }
 
@@ -50,7 +54,12 @@ std::string RenderContext(const v1::Conversation& context) {
   return text;
 }
 
-absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSource& source) {
+namespace {
+
+// Streams the collector's comparisons to `on_comparison` until it returns
+// false (then the stream is cancelled, which is not an error).
+absl::Status ExportComparisons(const CollectorSource& source,
+                               const std::function<bool(const v1::Comparison&)>& on_comparison) {
   auto channel = grpc::CreateChannel(
       source.address, source.credentials ? source.credentials : grpc::InsecureChannelCredentials());
   auto stub = v1::ComparisonService::NewStub(channel);
@@ -60,18 +69,51 @@ absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSo
                    std::chrono::milliseconds(static_cast<int64_t>(source.timeout_seconds * 1000)));
   v1::ExportComparisonsRequest request;
   auto reader = stub->ExportComparisons(&ctx, request);
-  std::vector<std::string> out;
-  std::set<std::string> seen;
   v1::Comparison c;
-  while (reader->Read(&c)) AddDistinct(RenderContext(c.context()), seen, out);
+  bool stopped = false;
+  while (reader->Read(&c)) {
+    if (!on_comparison(c)) {
+      stopped = true;
+      ctx.TryCancel();
+      break;
+    }
+  }
   grpc::Status status = reader->Finish();
-  if (!status.ok()) {
+  if (!status.ok() && !(stopped && status.error_code() == grpc::StatusCode::CANCELLED)) {
     absl::Status s = services::FromGrpcStatus(status);
     return absl::Status(s.code(), absl::StrCat("collector ", source.address, ": ", s.message()));
   }
+  return absl::OkStatus();
+}
+
+absl::Status NoComparisons() {
+  // Retry after labelers have compared something.
+  return absl::FailedPreconditionError(
+      "prompts: prompt_file is empty and the collector has no comparisons");
+}
+
+}  // namespace
+
+absl::Status CheckCollectorHasPrompts(const CollectorSource& source) {
+  bool any = false;
+  absl::Status status = ExportComparisons(source, [&any](const v1::Comparison&) {
+    any = true;
+    return false;
+  });
+  if (!status.ok()) return status;
+  return any ? absl::OkStatus() : NoComparisons();
+}
+
+absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSource& source) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  absl::Status status = ExportComparisons(source, [&](const v1::Comparison& c) {
+    AddDistinct(RenderContext(c.context()), seen, out);
+    return true;
+  });
+  if (!status.ok()) return status;
   if (out.empty()) {
-    return absl::InvalidArgumentError(
-        "prompts: prompt_file is empty and the collector has no comparisons");
+    return NoComparisons();
   }
   return out;
 }

@@ -4,9 +4,10 @@
 // Both return the distinct prompts in first-seen order.
 //
 // Thread-safe (no shared state). Errors name the PpoJobSpec field:
-// INVALID_ARGUMENT "prompt_file …" for a missing/unreadable file, a bad line
-// (with its number) or no prompts; UNAVAILABLE when the collector cannot be
-// reached; INVALID_ARGUMENT "prompts: the collector has no comparisons".
+// INVALID_ARGUMENT "prompt_file …" for a missing/unreadable file or a bad
+// line (with its number); FAILED_PRECONDITION "prompt_file … has no prompts"
+// for a file without any; UNAVAILABLE when the collector cannot be reached;
+// FAILED_PRECONDITION "prompts: … the collector has no comparisons".
 #ifndef SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_
 #define SHAMMIE_SERVICES_PPO_TRAINER_PROMPT_SOURCE_H_
 
@@ -34,6 +35,12 @@ struct CollectorSource {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 absl::StatusOr<std::vector<std::string>> FetchCollectorPrompts(const CollectorSource& source);
+
+// StartJob's cheap check that FetchCollectorPrompts would find a prompt: reads
+// the first stored comparison and stops the stream. OK when there is one;
+// FAILED_PRECONDITION "prompts: …" when the collector has none; the
+// collector's error (UNAVAILABLE when unreachable) otherwise.
+absl::Status CheckCollectorHasPrompts(const CollectorSource& source);
 
 // The dialog text of a context, ready for the assistant's next turn.
 std::string RenderContext(const v1::Conversation& context);

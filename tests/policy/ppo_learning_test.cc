@@ -1,13 +1,18 @@
 // Proof that PPO learns (LABEL learning), on the synthetic task:
 //   tiny_base (the pretrained fixture) is the policy and π0;
-//   a train PM and a test PM are trained (PmTrainer) on disjoint sets of
-//   simulated comparisons (Bradley–Terry labeler, ~70% agreement with gold),
-//   normalized so base-policy samples score 0 on average;
-//   PPO optimizes the train PM.
+//   a PM is trained (PmTrainer) on 2000 simulated comparisons (Bradley–Terry
+//   labeler, ~70% agreement with gold), normalized so base-policy samples
+//   score 0 on average; the test prints its accuracy against GOLD on held-out
+//   pairs (curated ones, and pairs of two base samples);
+//   PPO optimizes it: 16 steps of 64 episodes (minibatch 16, 2 epochs),
+//   lr 5e-5, value head lr 1e-3, value coefficient 0.5, GAE λ = 1, β 0.02.
 // Checks, and prints: the mean gold reward of fresh samples rises by at least
 // half a standard deviation of the base policy's gold reward; KL stays
-// finite; reward ≈ a + b·sqrt(KL) over the early phase (the first half of
-// the steps) has R² ≥ 0.8 (Bai et al. 2022).
+// finite; reward ≈ a + b·sqrt(KL) over the early phase (steps 1–8: one point
+// per step, the step's mean PM reward against the square root of its mean
+// per-episode KL) has R² ≥ 0.8 (Bai et al. 2022).
+// SHAMMIE_PPO_LEARNING_SEED overrides the PPO seed (default 5) for seed
+// sweeps (docs/results.md lists the seeds tried).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -129,6 +134,46 @@ void TrainPm(const std::string& base_dir, const Tokenizer& tok,
   for (const Completion& c : *samples) responses.push_back(c.text);
   std::vector<double> raw =
       reward_model::ScoreTexts(pm, encode, tok.eos_token_id(), contexts, responses, 64);
+  {
+    // Diagnostics (printed, not checked): accuracy against gold on held-out
+    // curated pairs, and on pairs of two base samples of one prompt.
+    sim::PairGenerator gen(12345);
+    std::vector<std::string> c2, ra, rb;
+    std::vector<double> ga, gb;
+    for (const sim::ComparisonPair& c : gen.Take(400)) {
+      c2.push_back(c.context);
+      ra.push_back(c.a);
+      rb.push_back(c.b);
+      ga.push_back(c.gold_a);
+      gb.push_back(c.gold_b);
+    }
+    auto sa = reward_model::ScoreTexts(pm, encode, tok.eos_token_id(), c2, ra, 64);
+    auto sb = reward_model::ScoreTexts(pm, encode, tok.eos_token_id(), c2, rb, 64);
+    int right = 0;
+    for (size_t i = 0; i < sa.size(); ++i) right += ((sa[i] > sb[i]) == (ga[i] > gb[i]));
+    std::vector<GenerationRequest> r2 = requests;
+    for (size_t i = 0; i < r2.size(); ++i) r2[i].params.seed = 9000 + i;
+    auto s2 = sampler.Generate(r2);
+    std::vector<std::string> resp2;
+    for (const Completion& c : *s2) resp2.push_back(c.text);
+    auto raw2 = reward_model::ScoreTexts(pm, encode, tok.eos_token_id(), contexts, resp2, 64);
+    int r_ok = 0, r_n = 0;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      const double g1 = sim::GoldReward::Reward(contexts[i], responses[i]);
+      const double g2 = sim::GoldReward::Reward(contexts[i], resp2[i]);
+      if (std::abs(g1 - g2) < 1e-9) continue;
+      ++r_n;
+      r_ok += ((raw[i] > raw2[i]) == (g1 > g2));
+    }
+    double m1 = 0, m2 = 0;
+    for (double r : raw) {
+      m1 += r / raw.size();
+      m2 += r * r / raw.size();
+    }
+    std::printf("PM gold accuracy: held-out curated pairs %.3f (400), base-sample pairs %.3f (%d); "
+                "score std on base samples %.3f\n",
+                right / 400.0, r_n ? double(r_ok) / r_n : 0.0, r_n, std::sqrt(m2 - m1 * m1));
+  }
   double mean = 0;
   for (double r : raw) mean += r / raw.size();
   {
@@ -152,23 +197,29 @@ TEST(PpoLearningTest, RaisesGoldRewardAndRewardIsLinearInSqrtKlEarly) {
   const int kMaxTokens = 24;
   std::vector<PpoPrompt> offset_prompts = Prompts(tok, /*seed=*/31, 64);
   TrainPm(base_dir, tok, Pairs(/*seed=*/1, 2000), offset_prompts, (work / "pm").string());
-  TrainPm(base_dir, tok, Pairs(/*seed=*/2, 2000), offset_prompts, (work / "test_pm").string());
   auto pm = reward_model::LoadPmEpisodeScorer((work / "pm").string());
-  auto test_pm = reward_model::LoadPmEpisodeScorer((work / "test_pm").string());
-  ASSERT_TRUE(pm.ok() && test_pm.ok());
+  ASSERT_TRUE(pm.ok()) << pm.status();
 
   std::vector<PpoPrompt> eval_prompts = Prompts(tok, /*seed=*/99, 256);
   const GoldStats before = SampleGold(policy->model, tok, eval_prompts, kMaxTokens);
 
+  // Why these (docs/ppo.md, "What learns"): λ = 1 because the value head
+  // explains little in 16 steps, so bootstrapping from it (λ < 1) shrinks the
+  // credit of the first response tokens; the head gets its own, higher rate
+  // so it still becomes a useful baseline.
   PpoOptions o;
-  o.steps = 20;
+  o.steps = 16;
   o.batch_size = 64;
   o.minibatch_size = 16;
   o.ppo_epochs = 2;
-  o.learning_rate = 4e-5;
+  o.learning_rate = 5e-5;
+  o.value_learning_rate = 1e-3;
+  o.value_coef = 0.5;
+  o.lam = 1.0;
   o.max_response_tokens = kMaxTokens;
   o.kl.initial_beta = 0.02;
-  o.seed = 5;
+  const char* seed = std::getenv("SHAMMIE_PPO_LEARNING_SEED");
+  o.seed = seed != nullptr ? std::strtoull(seed, nullptr, 10) : 5;
   ppo_trainer::GoldScorer gold;
   PpoModels models;
   models.policy = policy->model;
@@ -177,7 +228,7 @@ TEST(PpoLearningTest, RaisesGoldRewardAndRewardIsLinearInSqrtKlEarly) {
   models.pad_token_id = tok.eos_token_id();
   models.decode = [&tok](const std::vector<int64_t>& ids) { return tok.Decode(ids).value_or(""); };
   auto trainer = PpoTrainer::Create(o, models, Prompts(tok, /*seed=*/5, 512),
-                                    {pm->get(), test_pm->get(), &gold});
+                                    {pm->get(), nullptr, &gold});
   ASSERT_TRUE(trainer.ok()) << trainer.status();
   std::vector<RewardKlPoint> early;
   for (uint32_t s = 1; s <= o.steps; ++s) {
@@ -185,11 +236,12 @@ TEST(PpoLearningTest, RaisesGoldRewardAndRewardIsLinearInSqrtKlEarly) {
     ASSERT_TRUE(m.ok()) << m.status();
     ASSERT_TRUE(std::isfinite(m->kl)) << "step " << s;
     if (s <= o.steps / 2) early.push_back({m->kl, m->reward});
-    std::printf("step %2u reward %+.3f test %+.3f gold %+.3f kl %.3f sqrt_kl %.3f entropy %.3f "
+    std::printf("step %2u reward %+.3f gold %+.3f kl %.3f sqrt_kl %.3f entropy %.3f "
                 "clip %.3f approx_kl %.4f vloss %.4f ev %+.3f len %.1f\n",
-                m->step, m->reward, m->test_reward, m->gold_reward, m->kl, m->sqrt_kl, m->entropy,
+                m->step, m->reward, m->gold_reward, m->kl, m->sqrt_kl, m->entropy,
                 m->clip_fraction, m->approx_kl, m->value_loss, m->explained_variance,
                 m->response_length);
+    std::fflush(stdout);
   }
   const GoldStats after = SampleGold(policy->model, tok, eval_prompts, kMaxTokens);
   absl::StatusOr<RewardKlFit> fit = FitRewardVsSqrtKl(early);
@@ -197,8 +249,8 @@ TEST(PpoLearningTest, RaisesGoldRewardAndRewardIsLinearInSqrtKlEarly) {
   std::printf("gold reward of fresh samples: base %.3f (std %.3f) → PPO %.3f; gain %.3f = %.2f std\n",
               before.mean, before.std, after.mean, after.mean - before.mean,
               (after.mean - before.mean) / before.std);
-  std::printf("early-phase fit (steps 1-%u): reward = %.3f + %.3f·sqrt(KL), R² = %.3f\n",
-              o.steps / 2, fit->a, fit->b, fit->r2);
+  std::printf("seed %llu; early-phase fit (steps 1-%u): reward = %.3f + %.3f·sqrt(KL), R² = %.3f\n",
+              static_cast<unsigned long long>(o.seed), o.steps / 2, fit->a, fit->b, fit->r2);
   EXPECT_GE(after.mean - before.mean, 0.5 * before.std);
   EXPECT_GE(fit->r2, 0.8);
 }

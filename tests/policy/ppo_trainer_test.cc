@@ -185,6 +185,43 @@ TEST(PpoTrainerTest, RefusesBadInputNamingTheField) {
   o = SmallOptions();
   o.kl.initial_beta = -1;
   expect_invalid(PpoTrainer::Create(o, Models(), Prompts(2), {&scorer}), "kl_coef");
+  o = SmallOptions();
+  o.value_learning_rate = -1e-3;
+  expect_invalid(PpoTrainer::Create(o, Models(), Prompts(2), {&scorer}), "value_learning_rate");
+  PpoDataParallel two;
+  two.world_size = 2;  // no allreduce_sum
+  expect_invalid(PpoTrainer::Create(SmallOptions(), Models(), Prompts(2), {&scorer}, two),
+                 "allreduce");
+}
+
+// One Adam step on the whole batch: Adam's first step moves each weight by
+// about its group's rate, so the value head moves ~20× further than at the
+// policy's rate, while the trunk takes the same step either way.
+TEST(PpoTrainerTest, ValueHeadLearnsAtItsOwnRate) {
+  LowByteScorer scorer;
+  auto value_head_and_trunk_change = [&](double value_lr) {
+    PpoOptions o = SmallOptions();
+    o.minibatch_size = o.batch_size;
+    o.ppo_epochs = 1;
+    o.learning_rate = 1e-4;
+    o.value_learning_rate = value_lr;
+    PpoModels models = Models();
+    Gpt before = MakeGpt(TinyConfig(), 1);
+    auto t = PpoTrainer::Create(o, models, Prompts(20), {&scorer});
+    EXPECT_TRUE(t.ok()) << t.status();
+    EXPECT_TRUE((*t)->Step().ok());
+    const double head = (*t)->policy()->value_head->weight.abs().max().item<double>();
+    const double trunk = ((*t)->policy()->trunk->parameters()[0] - before->parameters()[0])
+                             .abs().max().item<double>();
+    return std::pair{head, trunk};
+  };
+  auto [head_default, trunk_default] = value_head_and_trunk_change(0);
+  auto [head_fast, trunk_fast] = value_head_and_trunk_change(2e-3);
+  std::printf("value head max |Δw|: %.3g at the policy's rate, %.3g at 2e-3; trunk %.3g / %.3g\n",
+              head_default, head_fast, trunk_default, trunk_fast);
+  EXPECT_NEAR(head_default, 1e-4, 2e-5);  // the head starts at 0
+  EXPECT_NEAR(head_fast, 2e-3, 4e-4);
+  EXPECT_NEAR(trunk_fast, trunk_default, 1e-9);
 }
 
 }  // namespace

@@ -112,7 +112,6 @@ class PpoServiceTest : public ::testing::Test {
     for (const char* p : {"What is 2 plus 3?", "Name 2 fruits.", "How are you?", "Hello!"}) {
       prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
     }
-    std::ofstream(dir("empty.jsonl")) << "";
   }
   void TearDown() override { fs::remove_all(root_); }
 
@@ -167,7 +166,7 @@ TEST_F(PpoServiceTest, StartJobRefusesBadInputNamingTheField) {
       {[](v1::PpoJobSpec& s) { s.clear_pm_checkpoint(); }, "pm_checkpoint"},
       {[&](v1::PpoJobSpec& s) { s.set_pm_checkpoint(dir("pm_other")); }, "another tokenizer"},
       {[&](v1::PpoJobSpec& s) { s.set_reference_checkpoint(dir("wide")); }, "reference_checkpoint"},
-      {[&](v1::PpoJobSpec& s) { s.set_prompt_file(dir("empty.jsonl")); }, "prompt_file"},
+      {[&](v1::PpoJobSpec& s) { s.set_prompt_file(dir("nowhere.jsonl")); }, "prompt_file"},
       {[](v1::PpoJobSpec& s) { s.set_minibatch_size(3); }, "minibatch_size"},
       {[](v1::PpoJobSpec& s) { s.set_clip_range(1.5); }, "clip_range"},
       {[](v1::PpoJobSpec& s) { s.set_kl_coef(-1); }, "kl_coef"},

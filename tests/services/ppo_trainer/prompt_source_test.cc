@@ -32,7 +32,7 @@ TEST(ReadPromptFileTest, BadLineEmptyFileAndMissingFileNameTheField) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("prompt_file"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("line 2"));
   s = ReadPromptFile(WriteFile("empty.jsonl", "\n")).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(s.message()), HasSubstr("no prompts"));
   s = ReadPromptFile(::testing::TempDir() + "/missing.jsonl").status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
