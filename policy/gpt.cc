@@ -6,8 +6,10 @@
 //  - one c_attn matmul for q, k, v, then a single permute+contiguous so the
 //    three heads tensors are contiguous for the batched matmuls;
 //  - q is scaled before QK^T (T·D multiplies instead of T·S);
-//  - the mask is one additive (B|1, 1, T, S) tensor built once per forward and
-//    shared by every layer;
+//  - the mask is one bool (B|1, 1, T, S) tensor built once per forward,
+//    shared by every layer and applied in place (masked_fill_), and it is
+//    skipped where it blocks nothing (a decode step without left padding) and
+//    narrowed to the causal part when no row has padding before real tokens;
 //  - the KV cache is preallocated, so a step copies T positions per layer.
 #include "policy/gpt.h"
 
@@ -17,22 +19,38 @@
 namespace shammie::policy {
 namespace {
 
-// Additive attention bias (B|1, 1, T, S): 0 where query i (absolute position
-// L + i) may see key j (j <= L + i and key j is real), lowest float otherwise.
-// A fully masked row (a padding query) softmaxes to uniform, never NaN.
-torch::Tensor AttentionBias(int64_t t, int64_t s, const torch::Tensor& attention_mask,
-                            const torch::TensorOptions& options) {
+// Which (query, key) pairs attention must block, as a bool (B|1, 1, T, S)
+// mask, or an undefined tensor when nothing is blocked. Query i sits at
+// absolute position L + i and may see key j when j <= L + i and key j is real
+// (attention_mask undefined = every key real). A single query over real keys
+// (a decode step without padding) blocks nothing, so it gets no mask at all.
+// A fully blocked row (a padding query) softmaxes to uniform, never NaN,
+// because blocked scores become the lowest float, not -inf.
+torch::Tensor BlockedKeys(int64_t t, int64_t s, const torch::Tensor& attention_mask) {
   const int64_t l = s - t;
+  if (t == 1 && !attention_mask.defined()) return {};
   torch::Tensor allowed =
-      torch::ones({t, s}, options.dtype(torch::kBool)).tril(/*diagonal=*/l);  // (T, S)
-  allowed = allowed.view({1, 1, t, s});                                          // (1, 1, T, S)
+      torch::ones({t, s}, torch::kBool).tril(/*diagonal=*/l).view({1, 1, t, s});  // (1, 1, T, S)
   if (attention_mask.defined()) {
     torch::Tensor keys = attention_mask.to(torch::kBool).view({-1, 1, 1, s});  // (B, 1, 1, S)
     allowed = allowed.logical_and(keys);                                        // (B, 1, T, S)
   }
-  torch::Tensor bias = torch::zeros(allowed.sizes(), options);  // (B|1, 1, T, S)
-  bias.masked_fill_(allowed.logical_not(), std::numeric_limits<float>::lowest());
-  return bias;
+  return allowed.logical_not_();  // (B|1, 1, T, S)
+}
+
+// True when some row has a padding key before a real one (left or inner
+// padding). Rows that are real up to some column and padding after it (right
+// padding, or none) need no key mask: under the causal mask a real query
+// never sees a later column, and padding queries' outputs are meaningless by
+// contract. Skipping the mask then saves building and applying a (B, 1, T, S)
+// tensor in every forward. mask (B, S).
+bool HasPaddingBeforeRealTokens(const torch::Tensor& attention_mask) {
+  const int64_t s = attention_mask.size(1);
+  if (s < 2) return false;
+  return attention_mask.narrow(1, 1, s - 1)
+      .gt(attention_mask.narrow(1, 0, s - 1))  // (B, S - 1): a 0 → 1 step
+      .any()
+      .item<bool>();
 }
 
 }  // namespace
@@ -67,7 +85,7 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config)
   c_proj = register_module("c_proj", torch::nn::Linear(config.n_embd, config.n_embd));
 }
 
-torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias,
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
                                                KvCache* cache, int64_t layer) {
   const int64_t b = x.size(0), t = x.size(1), c = x.size(2);
   const int64_t d = c / n_head;
@@ -80,7 +98,9 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   torch::Tensor v = qkv[2];                                               // (B, H, T, D)
   if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);     // (B, H, S, D)
   torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, S)
-  att = torch::softmax(att + bias, /*dim=*/-1);                         // (B, H, T, S)
+  // In place: matmul's backward needs q and k, not its output.
+  if (blocked.defined()) att.masked_fill_(blocked, std::numeric_limits<float>::lowest());
+  att = torch::softmax(att, /*dim=*/-1);                                 // (B, H, T, S)
   torch::Tensor y = torch::matmul(att, v)                                // (B, H, T, D)
                         .transpose(1, 2)                                 // (B, T, H, D)
                         .reshape({b, t, c});                             // (B, T, C)
@@ -104,9 +124,9 @@ BlockImpl::BlockImpl(const GptConfig& config) {
   mlp = register_module("mlp", Mlp(config));
 }
 
-torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
-                                 int64_t layer) {
-  torch::Tensor y = x + attn(ln_1(x), bias, cache, layer);  // (B, T, C)
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
+                                 KvCache* cache, int64_t layer) {
+  torch::Tensor y = x + attn(ln_1(x), blocked, cache, layer);  // (B, T, C)
   return y + mlp(ln_2(y));                                  // (B, T, C)
 }
 
@@ -163,11 +183,13 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
                        ? PositionIds(attention_mask).narrow(1, l, t)              // (B, T)
                        : torch::arange(l, s, ids.options()).unsqueeze(0);        // (1, T)
   }
-  const torch::TensorOptions options = wte->weight.options();
-  torch::Tensor bias = AttentionBias(t, s, attention_mask, options.requires_grad(false));  // (B|1, 1, T, S)
-  torch::Tensor x = wte(ids) + wpe(position_ids);  // (B, T, C)
+  const torch::Tensor key_mask =
+      attention_mask.defined() && HasPaddingBeforeRealTokens(attention_mask) ? attention_mask
+                                                                             : torch::Tensor();
+  torch::Tensor blocked = BlockedKeys(t, s, key_mask);  // (B|1, 1, T, S) or undefined
+  torch::Tensor x = wte(ids) + wpe(position_ids);       // (B, T, C)
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    x = blocks_[i](x, bias, cache, i);  // (B, T, C)
+    x = blocks_[i](x, blocked, cache, i);  // (B, T, C)
   }
   if (cache != nullptr) cache->Advance(t);
   return ln_f(x);  // (B, T, C)
@@ -194,6 +216,13 @@ GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& a
   out.hidden = Run(ids, attention_mask, position_ids, &cache);  // (B, T, C)
   out.logits = Logits(out.hidden);                              // (B, T, V)
   return out;
+}
+
+torch::Tensor GptImpl::hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                                   const torch::Tensor& position_ids, KvCache& cache) {
+  TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
+              ids.size(0));
+  return Run(ids, attention_mask, position_ids, &cache);  // (B, T, C)
 }
 
 torch::Tensor PositionIds(const torch::Tensor& attention_mask) {

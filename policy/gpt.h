@@ -76,9 +76,9 @@ struct GptOutput {
 
 struct CausalSelfAttentionImpl : torch::nn::Module {
   explicit CausalSelfAttentionImpl(const GptConfig& config);
-  // x (B, T, C); bias (B|1, 1, T, S) additive mask (0 or a large negative);
-  // cache may be null (then S = T).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
+  // x (B, T, C); blocked (B|1, 1, T, S) bool, true where a query may not see
+  // a key, or undefined (= nothing blocked); cache may be null (then S = T).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
                         int64_t layer);
 
   int64_t n_head;
@@ -98,7 +98,7 @@ TORCH_MODULE(Mlp);
 
 struct BlockImpl : torch::nn::Module {
   explicit BlockImpl(const GptConfig& config);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
                         int64_t layer);
 
   torch::nn::LayerNorm ln_1{nullptr};
@@ -132,6 +132,11 @@ struct GptImpl : torch::nn::Module {
   // from the mask, or L..L+T-1). Appends to `cache`.
   GptOutput forward_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                          const torch::Tensor& position_ids, KvCache& cache);
+
+  // forward_step without the output projection: (B, T, C) after ln_f. The
+  // sampler projects only the last position, not all T of a prefill.
+  torch::Tensor hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                            const torch::Tensor& position_ids, KvCache& cache);
 
   // hidden (…, C) → logits (…, V) through the tied embedding.
   torch::Tensor Logits(const torch::Tensor& hidden) const;
