@@ -53,6 +53,15 @@ bool HasPaddingBeforeRealTokens(const torch::Tensor& attention_mask) {
       .item<bool>();
 }
 
+// x (…, in) → (…, out): the module, or x @ w_t + bias with a transposed weight.
+torch::Tensor Affine(const torch::Tensor& x, torch::nn::Linear& module, const torch::Tensor* w_t,
+                     const torch::Tensor* bias) {
+  if (w_t == nullptr) return module(x);
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = w_t->size(1);
+  return torch::addmm(*bias, x.reshape({-1, x.size(-1)}), *w_t).view(sizes);  // (…, out)
+}
+
 }  // namespace
 
 KvCache::KvCache(const GptConfig& config, int64_t batch, int64_t capacity,
@@ -86,10 +95,12 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config)
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
-                                               KvCache* cache, int64_t layer) {
+                                               KvCache* cache, int64_t layer,
+                                               const InferenceWeights::Layer* w) {
   const int64_t b = x.size(0), t = x.size(1), c = x.size(2);
   const int64_t d = c / n_head;
-  torch::Tensor qkv = c_attn(x)                             // (B, T, 3C)
+  torch::Tensor qkv = Affine(x, c_attn, w ? &w->c_attn : nullptr,
+                             w ? &w->c_attn_bias : nullptr)  // (B, T, 3C)
                           .view({b, t, 3, n_head, d})       // (B, T, 3, H, D)
                           .permute({2, 0, 3, 1, 4})         // (3, B, H, T, D)
                           .contiguous();
@@ -104,7 +115,8 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   torch::Tensor y = torch::matmul(att, v)                                // (B, H, T, D)
                         .transpose(1, 2)                                 // (B, T, H, D)
                         .reshape({b, t, c});                             // (B, T, C)
-  return c_proj(y);                                                      // (B, T, C)
+  return Affine(y, c_proj, w ? &w->attn_proj : nullptr,
+                w ? &w->attn_proj_bias : nullptr);                      // (B, T, C)
 }
 
 MlpImpl::MlpImpl(const GptConfig& config) {
@@ -112,8 +124,10 @@ MlpImpl::MlpImpl(const GptConfig& config) {
   c_proj = register_module("c_proj", torch::nn::Linear(4 * config.n_embd, config.n_embd));
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return c_proj(torch::gelu(c_fc(x), /*approximate=*/"tanh"));  // (B, T, 4C) → (B, T, C)
+torch::Tensor MlpImpl::forward(const torch::Tensor& x, const InferenceWeights::Layer* w) {
+  torch::Tensor h = torch::gelu(Affine(x, c_fc, w ? &w->c_fc : nullptr, w ? &w->c_fc_bias : nullptr),
+                                /*approximate=*/"tanh");                        // (B, T, 4C)
+  return Affine(h, c_proj, w ? &w->mlp_proj : nullptr, w ? &w->mlp_proj_bias : nullptr);  // (B, T, C)
 }
 
 BlockImpl::BlockImpl(const GptConfig& config) {
@@ -125,9 +139,9 @@ BlockImpl::BlockImpl(const GptConfig& config) {
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
-                                 KvCache* cache, int64_t layer) {
-  torch::Tensor y = x + attn(ln_1(x), blocked, cache, layer);  // (B, T, C)
-  return y + mlp(ln_2(y));                                  // (B, T, C)
+                                 KvCache* cache, int64_t layer, const InferenceWeights::Layer* w) {
+  torch::Tensor y = x + attn->forward(ln_1(x), blocked, cache, layer, w);  // (B, T, C)
+  return y + mlp->forward(ln_2(y), w);                                     // (B, T, C)
 }
 
 GptImpl::GptImpl(const GptConfig& config) : config_(config) {
@@ -162,12 +176,33 @@ GptImpl::GptImpl(const GptConfig& config) : config_(config) {
   }
 }
 
-torch::Tensor GptImpl::Logits(const torch::Tensor& hidden) const {
+torch::Tensor GptImpl::Logits(const torch::Tensor& hidden, const InferenceWeights* w) const {
+  if (w != nullptr) return torch::matmul(hidden, w->wte_t);    // (…, V)
   return torch::nn::functional::linear(hidden, wte->weight);  // (…, V)
 }
 
+InferenceWeights GptImpl::TransposedWeights() {
+  torch::NoGradGuard no_grad;
+  auto t = [](const torch::Tensor& weight) { return weight.detach().t().contiguous(); };
+  InferenceWeights w;
+  for (Block& block : blocks_) {
+    InferenceWeights::Layer l;
+    l.c_attn = t(block->attn->c_attn->weight);        // (C, 3C)
+    l.c_attn_bias = block->attn->c_attn->bias.detach();  // (3C)
+    l.attn_proj = t(block->attn->c_proj->weight);     // (C, C)
+    l.attn_proj_bias = block->attn->c_proj->bias.detach();
+    l.c_fc = t(block->mlp->c_fc->weight);             // (C, 4C)
+    l.c_fc_bias = block->mlp->c_fc->bias.detach();
+    l.mlp_proj = t(block->mlp->c_proj->weight);       // (4C, C)
+    l.mlp_proj_bias = block->mlp->c_proj->bias.detach();
+    w.layers.push_back(std::move(l));
+  }
+  w.wte_t = t(wte->weight);  // (C, V)
+  return w;
+}
+
 torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                           torch::Tensor position_ids, KvCache* cache) {
+                           torch::Tensor position_ids, KvCache* cache, const InferenceWeights* w) {
   const int64_t b = ids.size(0), t = ids.size(1);
   const int64_t l = cache != nullptr ? cache->length() : 0;
   const int64_t s = l + t;
@@ -189,7 +224,7 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
   torch::Tensor blocked = BlockedKeys(t, s, key_mask);  // (B|1, 1, T, S) or undefined
   torch::Tensor x = wte(ids) + wpe(position_ids);       // (B, T, C)
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    x = blocks_[i](x, blocked, cache, i);  // (B, T, C)
+    x = blocks_[i]->forward(x, blocked, cache, i, w ? &w->layers[i] : nullptr);  // (B, T, C)
   }
   if (cache != nullptr) cache->Advance(t);
   return ln_f(x);  // (B, T, C)
@@ -198,14 +233,14 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
 GptOutput GptImpl::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                            const torch::Tensor& position_ids) {
   GptOutput out;
-  out.hidden = Run(ids, attention_mask, position_ids, nullptr);  // (B, T, C)
+  out.hidden = Run(ids, attention_mask, position_ids, nullptr, nullptr);  // (B, T, C)
   out.logits = Logits(out.hidden);                               // (B, T, V)
   return out;
 }
 
 torch::Tensor GptImpl::hidden_states(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                                     const torch::Tensor& position_ids) {
-  return Run(ids, attention_mask, position_ids, nullptr);  // (B, T, C)
+                                     const torch::Tensor& position_ids, const InferenceWeights* w) {
+  return Run(ids, attention_mask, position_ids, nullptr, w);  // (B, T, C)
 }
 
 GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
@@ -213,16 +248,17 @@ GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& a
   TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
               ids.size(0));
   GptOutput out;
-  out.hidden = Run(ids, attention_mask, position_ids, &cache);  // (B, T, C)
+  out.hidden = Run(ids, attention_mask, position_ids, &cache, nullptr);  // (B, T, C)
   out.logits = Logits(out.hidden);                              // (B, T, V)
   return out;
 }
 
 torch::Tensor GptImpl::hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                                   const torch::Tensor& position_ids, KvCache& cache) {
+                                   const torch::Tensor& position_ids, KvCache& cache,
+                                   const InferenceWeights* w) {
   TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
               ids.size(0));
-  return Run(ids, attention_mask, position_ids, &cache);  // (B, T, C)
+  return Run(ids, attention_mask, position_ids, &cache, w);  // (B, T, C)
 }
 
 torch::Tensor PositionIds(const torch::Tensor& attention_mask) {

@@ -188,17 +188,21 @@ absl::StatusOr<std::vector<Completion>> Sampler::Generate(
         *std::min_element(prompt_len.begin(), prompt_len.end()) < p;
     auto mask_upto = [&](int64_t cols) { return padded ? mask.narrow(1, 0, cols) : torch::Tensor(); };
 
+    // Transposed weights for the small-row matmuls of every step (gpt.h);
+    // a fresh snapshot per call, since training may change the weights between calls.
+    const InferenceWeights weights = model_->TransposedWeights();
     std::unique_ptr<KvCache> cache;
     torch::Tensor last;    // (B, C): final hidden state at the last column
     torch::Tensor logits;  // (B, V): next-token logits
     if (options_.use_kv_cache) {
       cache = std::make_unique<KvCache>(config, b, p + n);
-      last = model_->hidden_step(ids.narrow(1, 0, p), mask_upto(p), {}, *cache)
+      last = model_->hidden_step(ids.narrow(1, 0, p), mask_upto(p), {}, *cache, &weights)
                  .select(1, p - 1);  // (B, C)
     } else {
-      last = model_->hidden_states(ids.narrow(1, 0, p), mask_upto(p)).select(1, p - 1);  // (B, C)
+      last = model_->hidden_states(ids.narrow(1, 0, p), mask_upto(p), {}, &weights)
+                 .select(1, p - 1);  // (B, C)
     }
-    logits = model_->Logits(last);  // (B, V)
+    logits = model_->Logits(last, &weights);  // (B, V)
     torch::Tensor rec_logp, rec_entropy, rec_hidden;
     if (scores != nullptr) {
       rec_logp = torch::zeros({b, n});                      // (B, N)
@@ -253,12 +257,13 @@ absl::StatusOr<std::vector<Completion>> Sampler::Generate(
       // Real tokens before this one (B, 1); without padding the default L.
       torch::Tensor pos = padded ? lens + step : torch::Tensor();
       if (cache) {
-        last = model_->hidden_step(next, mask_upto(col + 1), pos, *cache).select(1, 0);  // (B, C)
+        last = model_->hidden_step(next, mask_upto(col + 1), pos, *cache, &weights)
+                   .select(1, 0);  // (B, C)
       } else {
-        last = model_->hidden_states(ids.narrow(1, 0, col + 1), mask_upto(col + 1))
+        last = model_->hidden_states(ids.narrow(1, 0, col + 1), mask_upto(col + 1), {}, &weights)
                    .select(1, col);  // (B, C)
       }
-      logits = model_->Logits(last);  // (B, V)
+      logits = model_->Logits(last, &weights);  // (B, V)
     }
     if (scores != nullptr) {
       // Zero the columns after each row's last token (rows that finished early).

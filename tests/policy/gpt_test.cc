@@ -165,6 +165,24 @@ TEST(GptTest, KvCacheStepsEqualFullForward) {
   EXPECT_LT(MaxAbsDiff(stepped.index({real}), full.logits.index({real})), 1e-5);
 }
 
+TEST(GptTest, TransposedInferenceWeightsGiveTheModulesOutputs) {
+  GptConfig c = SmallConfig();
+  Gpt model = RandomModel(c, 6);
+  torch::NoGradGuard g;
+  PackedBatch batch = PackContextResponse({{1, 2, 3, 4}, {5, 6}}, {{7, 8, 9}, {10}}, 0);
+  const InferenceWeights w = model->TransposedWeights();
+  torch::Tensor want = model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids);
+  torch::Tensor got = model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids, &w);
+  EXPECT_LT(MaxAbsDiff(got, want), 1e-5);
+  EXPECT_LT(MaxAbsDiff(model->Logits(got, &w), model->Logits(want)), 1e-5);
+  // A snapshot: changing the module afterwards does not change it.
+  model->h[0]->as<Block>()->mlp->c_fc->weight.add_(1.0);
+  torch::Tensor stale = model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids, &w);
+  EXPECT_LT(MaxAbsDiff(stale, got), 1e-6);
+  EXPECT_GT(MaxAbsDiff(model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids), got),
+            1e-3);
+}
+
 TEST(GptTest, KvCacheRejectsOverflow) {
   GptConfig c = SmallConfig();
   Gpt model = RandomModel(c, 5);
