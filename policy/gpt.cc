@@ -6,8 +6,10 @@
 //  - one c_attn matmul for q, k, v, then a single permute+contiguous so the
 //    three heads tensors are contiguous for the batched matmuls;
 //  - q is scaled before QK^T (T·D multiplies instead of T·S);
-//  - the mask is one additive (B|1, 1, T, S) tensor built once per forward and
-//    shared by every layer;
+//  - the mask is one bool (B|1, 1, T, S) tensor built once per forward,
+//    shared by every layer and applied in place (masked_fill_), and it is
+//    skipped where it blocks nothing (a decode step without left padding) and
+//    narrowed to the causal part when no row has padding before real tokens;
 //  - the KV cache is preallocated, so a step copies T positions per layer.
 #include "policy/gpt.h"
 
@@ -17,22 +19,47 @@
 namespace shammie::policy {
 namespace {
 
-// Additive attention bias (B|1, 1, T, S): 0 where query i (absolute position
-// L + i) may see key j (j <= L + i and key j is real), lowest float otherwise.
-// A fully masked row (a padding query) softmaxes to uniform, never NaN.
-torch::Tensor AttentionBias(int64_t t, int64_t s, const torch::Tensor& attention_mask,
-                            const torch::TensorOptions& options) {
+// Which (query, key) pairs attention must block, as a bool (B|1, 1, T, S)
+// mask, or an undefined tensor when nothing is blocked. Query i sits at
+// absolute position L + i and may see key j when j <= L + i and key j is real
+// (attention_mask undefined = every key real). A single query over real keys
+// (a decode step without padding) blocks nothing, so it gets no mask at all.
+// A fully blocked row (a padding query) softmaxes to uniform, never NaN,
+// because blocked scores become the lowest float, not -inf.
+torch::Tensor BlockedKeys(int64_t t, int64_t s, const torch::Tensor& attention_mask) {
   const int64_t l = s - t;
+  if (t == 1 && !attention_mask.defined()) return {};
   torch::Tensor allowed =
-      torch::ones({t, s}, options.dtype(torch::kBool)).tril(/*diagonal=*/l);  // (T, S)
-  allowed = allowed.view({1, 1, t, s});                                          // (1, 1, T, S)
+      torch::ones({t, s}, torch::kBool).tril(/*diagonal=*/l).view({1, 1, t, s});  // (1, 1, T, S)
   if (attention_mask.defined()) {
     torch::Tensor keys = attention_mask.to(torch::kBool).view({-1, 1, 1, s});  // (B, 1, 1, S)
     allowed = allowed.logical_and(keys);                                        // (B, 1, T, S)
   }
-  torch::Tensor bias = torch::zeros(allowed.sizes(), options);  // (B|1, 1, T, S)
-  bias.masked_fill_(allowed.logical_not(), std::numeric_limits<float>::lowest());
-  return bias;
+  return allowed.logical_not_();  // (B|1, 1, T, S)
+}
+
+// True when some row has a padding key before a real one (left or inner
+// padding). Rows that are real up to some column and padding after it (right
+// padding, or none) need no key mask: under the causal mask a real query
+// never sees a later column, and padding queries' outputs are meaningless by
+// contract. Skipping the mask then saves building and applying a (B, 1, T, S)
+// tensor in every forward. mask (B, S).
+bool HasPaddingBeforeRealTokens(const torch::Tensor& attention_mask) {
+  const int64_t s = attention_mask.size(1);
+  if (s < 2) return false;
+  return attention_mask.narrow(1, 1, s - 1)
+      .gt(attention_mask.narrow(1, 0, s - 1))  // (B, S - 1): a 0 → 1 step
+      .any()
+      .item<bool>();
+}
+
+// x (…, in) → (…, out): the module, or x @ w_t + bias with a transposed weight.
+torch::Tensor Affine(const torch::Tensor& x, torch::nn::Linear& module, const torch::Tensor* w_t,
+                     const torch::Tensor* bias) {
+  if (w_t == nullptr) return module(x);
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = w_t->size(1);
+  return torch::addmm(*bias, x.reshape({-1, x.size(-1)}), *w_t).view(sizes);  // (…, out)
 }
 
 }  // namespace
@@ -67,11 +94,13 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config)
   c_proj = register_module("c_proj", torch::nn::Linear(config.n_embd, config.n_embd));
 }
 
-torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& bias,
-                                               KvCache* cache, int64_t layer) {
+torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
+                                               KvCache* cache, int64_t layer,
+                                               const InferenceWeights::Layer* w) {
   const int64_t b = x.size(0), t = x.size(1), c = x.size(2);
   const int64_t d = c / n_head;
-  torch::Tensor qkv = c_attn(x)                             // (B, T, 3C)
+  torch::Tensor qkv = Affine(x, c_attn, w ? &w->c_attn : nullptr,
+                             w ? &w->c_attn_bias : nullptr)  // (B, T, 3C)
                           .view({b, t, 3, n_head, d})       // (B, T, 3, H, D)
                           .permute({2, 0, 3, 1, 4})         // (3, B, H, T, D)
                           .contiguous();
@@ -80,11 +109,14 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   torch::Tensor v = qkv[2];                                               // (B, H, T, D)
   if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);     // (B, H, S, D)
   torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, S)
-  att = torch::softmax(att + bias, /*dim=*/-1);                         // (B, H, T, S)
+  // In place: matmul's backward needs q and k, not its output.
+  if (blocked.defined()) att.masked_fill_(blocked, std::numeric_limits<float>::lowest());
+  att = torch::softmax(att, /*dim=*/-1);                                 // (B, H, T, S)
   torch::Tensor y = torch::matmul(att, v)                                // (B, H, T, D)
                         .transpose(1, 2)                                 // (B, T, H, D)
                         .reshape({b, t, c});                             // (B, T, C)
-  return c_proj(y);                                                      // (B, T, C)
+  return Affine(y, c_proj, w ? &w->attn_proj : nullptr,
+                w ? &w->attn_proj_bias : nullptr);                      // (B, T, C)
 }
 
 MlpImpl::MlpImpl(const GptConfig& config) {
@@ -92,8 +124,10 @@ MlpImpl::MlpImpl(const GptConfig& config) {
   c_proj = register_module("c_proj", torch::nn::Linear(4 * config.n_embd, config.n_embd));
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return c_proj(torch::gelu(c_fc(x), /*approximate=*/"tanh"));  // (B, T, 4C) → (B, T, C)
+torch::Tensor MlpImpl::forward(const torch::Tensor& x, const InferenceWeights::Layer* w) {
+  torch::Tensor h = torch::gelu(Affine(x, c_fc, w ? &w->c_fc : nullptr, w ? &w->c_fc_bias : nullptr),
+                                /*approximate=*/"tanh");                        // (B, T, 4C)
+  return Affine(h, c_proj, w ? &w->mlp_proj : nullptr, w ? &w->mlp_proj_bias : nullptr);  // (B, T, C)
 }
 
 BlockImpl::BlockImpl(const GptConfig& config) {
@@ -104,10 +138,10 @@ BlockImpl::BlockImpl(const GptConfig& config) {
   mlp = register_module("mlp", Mlp(config));
 }
 
-torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
-                                 int64_t layer) {
-  torch::Tensor y = x + attn(ln_1(x), bias, cache, layer);  // (B, T, C)
-  return y + mlp(ln_2(y));                                  // (B, T, C)
+torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
+                                 KvCache* cache, int64_t layer, const InferenceWeights::Layer* w) {
+  torch::Tensor y = x + attn->forward(ln_1(x), blocked, cache, layer, w);  // (B, T, C)
+  return y + mlp->forward(ln_2(y), w);                                     // (B, T, C)
 }
 
 GptImpl::GptImpl(const GptConfig& config) : config_(config) {
@@ -142,12 +176,33 @@ GptImpl::GptImpl(const GptConfig& config) : config_(config) {
   }
 }
 
-torch::Tensor GptImpl::Logits(const torch::Tensor& hidden) const {
+torch::Tensor GptImpl::Logits(const torch::Tensor& hidden, const InferenceWeights* w) const {
+  if (w != nullptr) return torch::matmul(hidden, w->wte_t);    // (…, V)
   return torch::nn::functional::linear(hidden, wte->weight);  // (…, V)
 }
 
+InferenceWeights GptImpl::TransposedWeights() {
+  torch::NoGradGuard no_grad;
+  auto t = [](const torch::Tensor& weight) { return weight.detach().t().contiguous(); };
+  InferenceWeights w;
+  for (Block& block : blocks_) {
+    InferenceWeights::Layer l;
+    l.c_attn = t(block->attn->c_attn->weight);        // (C, 3C)
+    l.c_attn_bias = block->attn->c_attn->bias.detach();  // (3C)
+    l.attn_proj = t(block->attn->c_proj->weight);     // (C, C)
+    l.attn_proj_bias = block->attn->c_proj->bias.detach();
+    l.c_fc = t(block->mlp->c_fc->weight);             // (C, 4C)
+    l.c_fc_bias = block->mlp->c_fc->bias.detach();
+    l.mlp_proj = t(block->mlp->c_proj->weight);       // (4C, C)
+    l.mlp_proj_bias = block->mlp->c_proj->bias.detach();
+    w.layers.push_back(std::move(l));
+  }
+  w.wte_t = t(wte->weight);  // (C, V)
+  return w;
+}
+
 torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                           torch::Tensor position_ids, KvCache* cache) {
+                           torch::Tensor position_ids, KvCache* cache, const InferenceWeights* w) {
   const int64_t b = ids.size(0), t = ids.size(1);
   const int64_t l = cache != nullptr ? cache->length() : 0;
   const int64_t s = l + t;
@@ -163,11 +218,13 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
                        ? PositionIds(attention_mask).narrow(1, l, t)              // (B, T)
                        : torch::arange(l, s, ids.options()).unsqueeze(0);        // (1, T)
   }
-  const torch::TensorOptions options = wte->weight.options();
-  torch::Tensor bias = AttentionBias(t, s, attention_mask, options.requires_grad(false));  // (B|1, 1, T, S)
-  torch::Tensor x = wte(ids) + wpe(position_ids);  // (B, T, C)
+  const torch::Tensor key_mask =
+      attention_mask.defined() && HasPaddingBeforeRealTokens(attention_mask) ? attention_mask
+                                                                             : torch::Tensor();
+  torch::Tensor blocked = BlockedKeys(t, s, key_mask);  // (B|1, 1, T, S) or undefined
+  torch::Tensor x = wte(ids) + wpe(position_ids);       // (B, T, C)
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    x = blocks_[i](x, bias, cache, i);  // (B, T, C)
+    x = blocks_[i]->forward(x, blocked, cache, i, w ? &w->layers[i] : nullptr);  // (B, T, C)
   }
   if (cache != nullptr) cache->Advance(t);
   return ln_f(x);  // (B, T, C)
@@ -176,14 +233,14 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
 GptOutput GptImpl::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                            const torch::Tensor& position_ids) {
   GptOutput out;
-  out.hidden = Run(ids, attention_mask, position_ids, nullptr);  // (B, T, C)
+  out.hidden = Run(ids, attention_mask, position_ids, nullptr, nullptr);  // (B, T, C)
   out.logits = Logits(out.hidden);                               // (B, T, V)
   return out;
 }
 
 torch::Tensor GptImpl::hidden_states(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                                     const torch::Tensor& position_ids) {
-  return Run(ids, attention_mask, position_ids, nullptr);  // (B, T, C)
+                                     const torch::Tensor& position_ids, const InferenceWeights* w) {
+  return Run(ids, attention_mask, position_ids, nullptr, w);  // (B, T, C)
 }
 
 GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
@@ -191,9 +248,17 @@ GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& a
   TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
               ids.size(0));
   GptOutput out;
-  out.hidden = Run(ids, attention_mask, position_ids, &cache);  // (B, T, C)
+  out.hidden = Run(ids, attention_mask, position_ids, &cache, nullptr);  // (B, T, C)
   out.logits = Logits(out.hidden);                              // (B, T, V)
   return out;
+}
+
+torch::Tensor GptImpl::hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                                   const torch::Tensor& position_ids, KvCache& cache,
+                                   const InferenceWeights* w) {
+  TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
+              ids.size(0));
+  return Run(ids, attention_mask, position_ids, &cache, w);  // (B, T, C)
 }
 
 torch::Tensor PositionIds(const torch::Tensor& attention_mask) {

@@ -69,6 +69,23 @@ class KvCache {
   std::vector<torch::Tensor> values_;  // n_layer × (B, H, T_cap, D)
 };
 
+// A snapshot of a Gpt's matmul weights transposed to (in, out) and made
+// contiguous, for inference. x @ W_t runs OpenBLAS's non-transposed kernel,
+// which for the small-row matmuls of a decode step (B rows) is up to 1.8×
+// faster than the x @ W^T a torch Linear does (measured: 32×1024 · 1024×256
+// 391 → 221 µs on one core). The values are the module's at construction;
+// rebuild after the weights change. Never differentiable.
+struct InferenceWeights {
+  struct Layer {
+    torch::Tensor c_attn, c_attn_bias;      // (C, 3C), (3C)
+    torch::Tensor attn_proj, attn_proj_bias;  // (C, C), (C)
+    torch::Tensor c_fc, c_fc_bias;          // (C, 4C), (4C)
+    torch::Tensor mlp_proj, mlp_proj_bias;  // (4C, C), (C)
+  };
+  std::vector<Layer> layers;  // n_layer
+  torch::Tensor wte_t;        // (C, V): the tied output projection
+};
+
 struct GptOutput {
   torch::Tensor logits;  // (B, T, V)
   torch::Tensor hidden;  // (B, T, C) after ln_f: what scalar/value heads read
@@ -76,10 +93,11 @@ struct GptOutput {
 
 struct CausalSelfAttentionImpl : torch::nn::Module {
   explicit CausalSelfAttentionImpl(const GptConfig& config);
-  // x (B, T, C); bias (B|1, 1, T, S) additive mask (0 or a large negative);
-  // cache may be null (then S = T).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
-                        int64_t layer);
+  // x (B, T, C); blocked (B|1, 1, T, S) bool, true where a query may not see
+  // a key, or undefined (= nothing blocked); cache may be null (then S = T).
+  // w: this layer's InferenceWeights, or null to use the modules' weights.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
+                        int64_t layer, const InferenceWeights::Layer* w = nullptr);
 
   int64_t n_head;
   torch::nn::Linear c_attn{nullptr};  // C → 3C (q, k, v)
@@ -89,7 +107,8 @@ TORCH_MODULE(CausalSelfAttention);
 
 struct MlpImpl : torch::nn::Module {
   explicit MlpImpl(const GptConfig& config);
-  torch::Tensor forward(const torch::Tensor& x);  // (B, T, C) → (B, T, C)
+  // (B, T, C) → (B, T, C); w as in CausalSelfAttentionImpl::forward.
+  torch::Tensor forward(const torch::Tensor& x, const InferenceWeights::Layer* w = nullptr);
 
   torch::nn::Linear c_fc{nullptr};    // C → 4C
   torch::nn::Linear c_proj{nullptr};  // 4C → C
@@ -98,8 +117,8 @@ TORCH_MODULE(Mlp);
 
 struct BlockImpl : torch::nn::Module {
   explicit BlockImpl(const GptConfig& config);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache,
-                        int64_t layer);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
+                        int64_t layer, const InferenceWeights::Layer* w = nullptr);
 
   torch::nn::LayerNorm ln_1{nullptr};
   CausalSelfAttention attn{nullptr};
@@ -123,8 +142,11 @@ struct GptImpl : torch::nn::Module {
 
   // The same forward without the output projection: (B, T, C) after ln_f.
   // The PM and value heads use it to avoid computing (B, T, V) logits.
+  // With `w` (TransposedWeights of this model, under NoGrad/InferenceMode)
+  // the matmuls use the transposed snapshot instead of the modules.
   torch::Tensor hidden_states(const torch::Tensor& ids, const torch::Tensor& attention_mask = {},
-                              const torch::Tensor& position_ids = {});
+                              const torch::Tensor& position_ids = {},
+                              const InferenceWeights* w = nullptr);
 
   // One step with a KV cache: ids (B, T) are the next T tokens after the L
   // cached ones; attention_mask covers all S = L + T positions (B, S) or is
@@ -133,8 +155,17 @@ struct GptImpl : torch::nn::Module {
   GptOutput forward_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                          const torch::Tensor& position_ids, KvCache& cache);
 
+  // forward_step without the output projection: (B, T, C) after ln_f. The
+  // sampler projects only the last position, not all T of a prefill.
+  torch::Tensor hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
+                            const torch::Tensor& position_ids, KvCache& cache,
+                            const InferenceWeights* w = nullptr);
+
+  // The transposed snapshot of the current weights (see InferenceWeights).
+  InferenceWeights TransposedWeights();
+
   // hidden (…, C) → logits (…, V) through the tied embedding.
-  torch::Tensor Logits(const torch::Tensor& hidden) const;
+  torch::Tensor Logits(const torch::Tensor& hidden, const InferenceWeights* w = nullptr) const;
 
   const GptConfig& config() const { return config_; }
 
@@ -145,7 +176,8 @@ struct GptImpl : torch::nn::Module {
 
  private:
   torch::Tensor Run(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                    torch::Tensor position_ids, KvCache* cache);  // (B, T, C)
+                    torch::Tensor position_ids, KvCache* cache,
+                    const InferenceWeights* w);  // (B, T, C)
 
   GptConfig config_;
   std::vector<Block> blocks_;  // the same modules as h, typed

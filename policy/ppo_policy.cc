@@ -28,8 +28,10 @@ PolicyEvaluation PpoPolicyImpl::Evaluate(const PackedBatch& batch, double temper
   torch::Tensor logits = Tempered(trunk->Logits(before), temperature);             // (B, R, V)
   torch::Tensor targets = batch.ids.narrow(1, p, r);                               // (B, R)
   PolicyEvaluation out;
-  out.logprobs = TokenLogProbs(logits, targets) * batch.response_mask;            // (B, R)
-  out.entropy = TokenEntropy(logits) * batch.response_mask;                       // (B, R)
+  // One log-softmax for both (TokenLogProbs + TokenEntropy would compute it twice).
+  torch::Tensor logp = torch::log_softmax(logits, /*dim=*/-1);                     // (B, R, V)
+  out.logprobs = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1) * batch.response_mask;  // (B, R)
+  out.entropy = -(logp.exp() * logp).sum(/*dim=*/-1) * batch.response_mask;                // (B, R)
   out.values = value_head(before).squeeze(-1) * batch.response_mask;              // (B, R)
   return out;
 }

@@ -42,14 +42,22 @@ struct RolloutParams {
 // Samples responses for `prompts` (one episode each); the sampler's
 // Detokenizer fills Episode::response. Errors from the
 // sampler pass through (INVALID_ARGUMENT for a prompt too long for the model).
+// When `scores` is not null the sampler's own log-probs, entropies and hidden
+// states of the drawn tokens are stored there (see GenerationScores).
 absl::StatusOr<std::vector<Episode>> SampleEpisodes(Sampler& sampler,
                                                     const std::vector<const PpoPrompt*>& prompts,
-                                                    const RolloutParams& params);
+                                                    const RolloutParams& params,
+                                                    GenerationScores* scores = nullptr);
 
 // Packs the episodes and evaluates policy and reference on them (no grad).
+// With `sampled` (the scores SampleEpisodes recorded for these episodes, from
+// the same policy weights), the policy's old log-probs, entropies and values
+// come from the rollout's own forward passes (KV-cache steps; equal to a full
+// forward within float rounding, ~1e-6) and only the reference runs a
+// forward; without it the policy is evaluated by a full forward.
 // Throws c10::Error on shape problems (caught by the trainer's boundary).
 Rollout EvaluateRollout(std::vector<Episode> episodes, PpoPolicy& policy, Gpt& reference,
-                        const RolloutParams& params);
+                        const RolloutParams& params, const GenerationScores* sampled = nullptr);
 
 // Rows `index` (b) of a packed batch, for minibatches; P and R stay.
 PackedBatch SelectRows(const PackedBatch& batch, const torch::Tensor& index);

@@ -180,12 +180,14 @@ absl::StatusOr<PpoStepMetrics> PpoTrainer::RunStep() {
     mine.push_back(all[i]);
     params.seeds.push_back(MixSeed(options_.seed, step, 1000 + i));
   }
+  GenerationScores sampled;  // π's log-probs and hidden states from the rollout itself
   SHAMMIE_ASSIGN_OR_RETURN(std::vector<Episode> episodes,
-                           SampleEpisodes(*sampler_, mine, params));
+                           SampleEpisodes(*sampler_, mine, params, &sampled));
   const absl::Time t1 = absl::Now();
 
-  // 2. Score: π and π0 log-probs and values once, then the PMs (and gold).
-  Rollout rollout = EvaluateRollout(std::move(episodes), policy_, models_.reference, params);
+  // 2. Score: π0 log-probs (π's come from the rollout), values, then the PMs (and gold).
+  Rollout rollout =
+      EvaluateRollout(std::move(episodes), policy_, models_.reference, params, &sampled);
   SHAMMIE_ASSIGN_OR_RETURN(std::vector<double> scores, scorers_.reward->Score(rollout.episodes));
   if (scores.size() != rollout.episodes.size()) {
     return absl::InternalError(absl::StrCat("PM returned ", scores.size(), " scores for ",

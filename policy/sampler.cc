@@ -143,7 +143,7 @@ Sampler::Sampler(Gpt model, SamplerOptions options, Detokenizer decode)
     : model_(std::move(model)), options_(options), decode_(std::move(decode)) {}
 
 absl::StatusOr<std::vector<Completion>> Sampler::Generate(
-    const std::vector<GenerationRequest>& requests) {
+    const std::vector<GenerationRequest>& requests, GenerationScores* scores) {
   const GptConfig& config = model_->config();
   if (absl::Status s = Validate(requests, config, decode_ != nullptr); !s.ok()) return s;
   return common::GuardTorch("generate", [&]() -> std::vector<Completion> {
@@ -182,16 +182,34 @@ absl::StatusOr<std::vector<Completion>> Sampler::Generate(
                   filter};
     torch::Tensor lens = torch::tensor(prompt_len).unsqueeze(1);  // (B, 1)
 
+    // Prompts of one length need no attention mask and default positions:
+    // the forward then skips masking altogether (see gpt.cc).
+    const bool padded =
+        *std::min_element(prompt_len.begin(), prompt_len.end()) < p;
+    auto mask_upto = [&](int64_t cols) { return padded ? mask.narrow(1, 0, cols) : torch::Tensor(); };
+
+    // Transposed weights for the small-row matmuls of every step (gpt.h);
+    // a fresh snapshot per call, since training may change the weights between calls.
+    const InferenceWeights weights = model_->TransposedWeights();
     std::unique_ptr<KvCache> cache;
+    torch::Tensor last;    // (B, C): final hidden state at the last column
     torch::Tensor logits;  // (B, V): next-token logits
     if (options_.use_kv_cache) {
       cache = std::make_unique<KvCache>(config, b, p + n);
-      logits = model_->forward_step(ids.narrow(1, 0, p), mask.narrow(1, 0, p), {}, *cache)
-                   .logits.select(1, p - 1);  // (B, V)
+      last = model_->hidden_step(ids.narrow(1, 0, p), mask_upto(p), {}, *cache, &weights)
+                 .select(1, p - 1);  // (B, C)
     } else {
-      torch::Tensor hidden = model_->hidden_states(ids.narrow(1, 0, p), mask.narrow(1, 0, p));
-      logits = model_->Logits(hidden.select(1, p - 1));  // (B, V)
+      last = model_->hidden_states(ids.narrow(1, 0, p), mask_upto(p), {}, &weights)
+                 .select(1, p - 1);  // (B, C)
     }
+    logits = model_->Logits(last, &weights);  // (B, V)
+    torch::Tensor rec_logp, rec_entropy, rec_hidden;
+    if (scores != nullptr) {
+      rec_logp = torch::zeros({b, n});                      // (B, N)
+      rec_entropy = torch::zeros({b, n});                   // (B, N)
+      rec_hidden = torch::zeros({b, n, config.n_embd});     // (B, N, C)
+    }
+    int64_t steps_taken = 0;
     for (int64_t step = 0; step < n; ++step) {
       std::vector<double> u(b);
       for (int64_t i = 0; i < b; ++i) {
@@ -200,6 +218,13 @@ absl::StatusOr<std::vector<Completion>> Sampler::Generate(
       }
       torch::Tensor u_t = torch::tensor(u, torch::kDouble).to(torch::kFloat32).unsqueeze(1);  // (B, 1)
       torch::Tensor next = SampleNext(logits, sp, u_t);  // (B, 1)
+      if (scores != nullptr) {
+        torch::Tensor logp = torch::log_softmax(logits / sp.temperature, /*dim=*/1);  // (B, V)
+        rec_logp.select(1, step).copy_(logp.gather(1, next).squeeze(1));            // (B)
+        rec_entropy.select(1, step).copy_(-(logp.exp() * logp).sum(/*dim=*/1));      // (B)
+        rec_hidden.select(1, step).copy_(last);                                      // (B, C)
+      }
+      steps_taken = step + 1;
       auto next_a = next.accessor<int64_t, 2>();
       bool all_done = true;
       for (int64_t i = 0; i < b; ++i) {
@@ -229,15 +254,26 @@ absl::StatusOr<std::vector<Completion>> Sampler::Generate(
       const int64_t col = p + step;
       ids.narrow(1, col, 1).copy_(next);
       mask.narrow(1, col, 1).fill_(1);
-      torch::Tensor pos = lens + step;  // (B, 1): real tokens before this one
+      // Real tokens before this one (B, 1); without padding the default L.
+      torch::Tensor pos = padded ? lens + step : torch::Tensor();
       if (cache) {
-        logits = model_->forward_step(next, mask.narrow(1, 0, col + 1), pos, *cache)
-                     .logits.select(1, 0);  // (B, V)
+        last = model_->hidden_step(next, mask_upto(col + 1), pos, *cache, &weights)
+                   .select(1, 0);  // (B, C)
       } else {
-        torch::Tensor hidden = model_->hidden_states(ids.narrow(1, 0, col + 1),
-                                                     mask.narrow(1, 0, col + 1));  // (B, S, C)
-        logits = model_->Logits(hidden.select(1, col));                            // (B, V)
+        last = model_->hidden_states(ids.narrow(1, 0, col + 1), mask_upto(col + 1), {}, &weights)
+                   .select(1, col);  // (B, C)
       }
+      logits = model_->Logits(last, &weights);  // (B, V)
+    }
+    if (scores != nullptr) {
+      // Zero the columns after each row's last token (rows that finished early).
+      std::vector<int64_t> lengths(b);
+      for (int64_t i = 0; i < b; ++i) lengths[i] = rows[i].out.tokens.size();
+      torch::Tensor keep = torch::arange(steps_taken).unsqueeze(0) <
+                           torch::tensor(lengths).unsqueeze(1);  // (B, N)
+      scores->logprobs = rec_logp.narrow(1, 0, steps_taken) * keep;                    // (B, N)
+      scores->entropy = rec_entropy.narrow(1, 0, steps_taken) * keep;                  // (B, N)
+      scores->hidden = rec_hidden.narrow(1, 0, steps_taken) * keep.unsqueeze(-1);      // (B, N, C)
     }
     std::vector<Completion> out;
     out.reserve(b);

@@ -44,6 +44,20 @@ struct Completion {
   FinishReason finish = FinishReason::kLength;
 };
 
+// What the sampler's own forward passes say about the tokens it drew, for
+// callers (PPO) that would otherwise run a second forward to get them.
+// Shapes: B requests, N = steps taken (the longest completion), C channels.
+// Column j of row i describes completion i's token j; columns past a row's
+// last token are 0 (mask them with the completion lengths).
+struct GenerationScores {
+  // log softmax(logits / temperature) at the drawn token, before any top-k /
+  // top-p filtering (the policy's distribution at that temperature; rows with
+  // temperature 0 use 1). (B, N) float.
+  torch::Tensor logprobs;
+  torch::Tensor entropy;  // (B, N) entropy of that same distribution
+  torch::Tensor hidden;   // (B, N, C) final hidden state (after ln_f) that predicted the token
+};
+
 // Token ids → text (the tokenizer's Decode). Must be thread-compatible.
 using Detokenizer = std::function<std::string(const std::vector<int64_t>&)>;
 
@@ -68,7 +82,10 @@ class Sampler {
   // than n_positions, temperature < 0, top_k < 0, top_p outside (0, 1],
   // max_new_tokens < 0); FAILED_PRECONDITION for stop strings without a
   // Detokenizer; INTERNAL for torch errors.
-  absl::StatusOr<std::vector<Completion>> Generate(const std::vector<GenerationRequest>& requests);
+  // When `scores` is not null it is filled as documented above; it costs a
+  // log-softmax over (B, V) and a (B, C) copy per step.
+  absl::StatusOr<std::vector<Completion>> Generate(const std::vector<GenerationRequest>& requests,
+                                                   GenerationScores* scores = nullptr);
 
  private:
   Gpt model_;

@@ -119,6 +119,30 @@ TEST(GptTest, LeftPaddedRowsGiveSameLogitsAsUnpaddedRows) {
   }
 }
 
+TEST(GptTest, RightPaddedRowsNeedNoKeyMaskAndMatchUnpaddedRows) {
+  // Equal contexts with responses of different lengths: padding only after
+  // the real tokens, the case where the forward drops the key mask.
+  GptConfig c = SmallConfig();
+  Gpt model = RandomModel(c, 5);
+  torch::NoGradGuard g;
+  std::vector<std::vector<int64_t>> contexts = {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}};
+  std::vector<std::vector<int64_t>> responses = {{10, 11, 12, 13}, {14}, {}};
+  PackedBatch batch = PackContextResponse(contexts, responses, /*pad_id=*/49);
+  GptOutput padded = model->forward(batch.ids, batch.attention_mask, batch.position_ids);
+  // A left-padded row in the same batch still gets its key mask.
+  PackedBatch mixed = PackContextResponse({{1, 2, 3}, {4}}, {{10, 11}, {12}}, /*pad_id=*/49);
+  GptOutput mixed_out = model->forward(mixed.ids, mixed.attention_mask, mixed.position_ids);
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    std::vector<int64_t> row = contexts[i];
+    row.insert(row.end(), responses[i].begin(), responses[i].end());
+    const int64_t n = row.size();
+    GptOutput alone = model->forward(torch::tensor(row).unsqueeze(0));  // (1, n, V)
+    EXPECT_LT(MaxAbsDiff(padded.logits[i].narrow(0, 0, n), alone.logits[0]), 1e-5) << "row " << i;
+  }
+  GptOutput short_alone = model->forward(torch::tensor(std::vector<int64_t>{4, 12}).unsqueeze(0));
+  EXPECT_LT(MaxAbsDiff(mixed_out.logits[1].narrow(0, 2, 2), short_alone.logits[0]), 1e-5);
+}
+
 TEST(GptTest, KvCacheStepsEqualFullForward) {
   GptConfig c = SmallConfig();
   Gpt model = RandomModel(c, 4);
@@ -139,6 +163,24 @@ TEST(GptTest, KvCacheStepsEqualFullForward) {
   torch::Tensor stepped = torch::cat(steps, /*dim=*/1);  // (B, T, V)
   torch::Tensor real = batch.attention_mask.to(torch::kBool);
   EXPECT_LT(MaxAbsDiff(stepped.index({real}), full.logits.index({real})), 1e-5);
+}
+
+TEST(GptTest, TransposedInferenceWeightsGiveTheModulesOutputs) {
+  GptConfig c = SmallConfig();
+  Gpt model = RandomModel(c, 6);
+  torch::NoGradGuard g;
+  PackedBatch batch = PackContextResponse({{1, 2, 3, 4}, {5, 6}}, {{7, 8, 9}, {10}}, 0);
+  const InferenceWeights w = model->TransposedWeights();
+  torch::Tensor want = model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids);
+  torch::Tensor got = model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids, &w);
+  EXPECT_LT(MaxAbsDiff(got, want), 1e-5);
+  EXPECT_LT(MaxAbsDiff(model->Logits(got, &w), model->Logits(want)), 1e-5);
+  // A snapshot: changing the module afterwards does not change it.
+  model->h[0]->as<Block>()->mlp->c_fc->weight.add_(1.0);
+  torch::Tensor stale = model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids, &w);
+  EXPECT_LT(MaxAbsDiff(stale, got), 1e-6);
+  EXPECT_GT(MaxAbsDiff(model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids), got),
+            1e-3);
 }
 
 TEST(GptTest, KvCacheRejectsOverflow) {

@@ -41,6 +41,10 @@ Gpt ConstantModel(const std::vector<double>& probs) {
   return model;
 }
 
+double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
 SamplerOptions Options(bool cache = true) {
   SamplerOptions o;
   o.eos_token_id = 49;
@@ -128,6 +132,42 @@ TEST(SamplerTest, RequestTextIsIndependentOfBatchComposition) {
   auto batched = Sampler(model, Options()).Generate(batch);
   ASSERT_TRUE(single.ok() && batched.ok());
   EXPECT_EQ((*single)[0].tokens, (*batched)[2].tokens);
+}
+
+TEST(SamplerTest, RecordedScoresEqualAFullForwardOverTheCompletions) {
+  Gpt model = RandomModel(5, 0.1);
+  SamplingParams params;
+  params.max_new_tokens = 12;
+  params.seed = 3;
+  params.temperature = 0.7;
+  std::vector<GenerationRequest> requests = Prompts(params);
+  requests[2].params.max_new_tokens = 5;  // a row that ends before the others
+  GenerationScores scores;
+  auto got = Sampler(model, Options()).Generate(requests, &scores);
+  ASSERT_TRUE(got.ok()) << got.status();
+  std::vector<std::vector<int64_t>> contexts, responses;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    contexts.push_back(requests[i].prompt);
+    responses.push_back((*got)[i].tokens);
+  }
+  torch::NoGradGuard g;
+  PackedBatch batch = PackContextResponse(contexts, responses, /*pad_id=*/0);
+  const int64_t p = batch.context_len, r = batch.response_mask.size(1);
+  ASSERT_EQ(scores.logprobs.sizes(), batch.response_mask.sizes());
+  ASSERT_EQ(scores.hidden.sizes(), (std::vector<int64_t>{3, r, SmallConfig().n_embd}));
+  torch::Tensor hidden = model->hidden_states(batch.ids, batch.attention_mask,
+                                              batch.position_ids);              // (B, P + R, C)
+  torch::Tensor before = hidden.narrow(1, p - 1, r) * batch.response_mask.unsqueeze(-1);  // (B, R, C)
+  torch::Tensor logits = model->Logits(before) / 0.7;                            // (B, R, V)
+  torch::Tensor targets = batch.ids.narrow(1, p, r);                             // (B, R)
+  torch::Tensor want_logp = TokenLogProbs(logits, targets) * batch.response_mask;  // (B, R)
+  torch::Tensor want_ent = TokenEntropy(logits) * batch.response_mask;            // (B, R)
+  EXPECT_LT(MaxAbsDiff(scores.logprobs, want_logp), 1e-5);
+  EXPECT_LT(MaxAbsDiff(scores.entropy, want_ent), 1e-5);
+  EXPECT_LT(MaxAbsDiff(scores.hidden, before), 1e-5);
+  // Row 2 stopped after 5 tokens: its later columns are zero, earlier ones are not.
+  EXPECT_EQ(scores.logprobs[2].narrow(0, 5, r - 5).abs().sum().item<double>(), 0.0);
+  EXPECT_LT(scores.logprobs[2][0].item<double>(), 0.0);
 }
 
 TEST(SamplerTest, SamplingMaskKeepsTopKThenTopP) {
