@@ -142,4 +142,15 @@ class Collector {
   }
 }
 
-module.exports = { Collector, freePort, sleep };
+// Headless Debian chromium (no browser download), as every page test runs it.
+function launchBrowser() {
+  const { chromium } = require('playwright-core');
+  return chromium.launch({
+    executablePath: process.env.SHAMMIE_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+module.exports = { Collector, freePort, sleep, launchBrowser };

@@ -19,8 +19,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
-const { Collector } = require('./collector');
+const { Collector, launchBrowser } = require('./collector');
 
 const SCREENSHOT_DIR = process.env.SHAMMIE_SCREENSHOT_DIR || '';
 const CHARTS = ['reward-kl', 'train-test', 'pm', 'reliability', 'elo', 'per-day', 'per-labeler'];
@@ -182,12 +181,7 @@ before(async () => {
   assert.ok(Number(summary.imported) > 50, JSON.stringify(summary));
   await labelToday(collector, 'alice', 5);
   await labelToday(collector, 'bob', 3);
-  browser = await chromium.launch({
-    executablePath: process.env.SHAMMIE_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -20,8 +20,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
-const { Collector } = require('./collector');
+const { Collector, launchBrowser } = require('./collector');
 
 const SOURCE = process.env.SHAMMIE_SOURCE_DIR || path.resolve(__dirname, '..', '..');
 const BIN = process.env.SHAMMIE_BIN_DIR || path.join(SOURCE, 'build', 'bin');
@@ -56,12 +55,7 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shammie-e2e-up-'));
   await runOneIteration(dataDir);
   collector = await Collector.start(['--artifact-dir', path.join(dataDir, 'artifacts')], { dataDir });
-  browser = await chromium.launch({
-    executablePath: process.env.SHAMMIE_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

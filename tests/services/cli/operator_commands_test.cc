@@ -172,5 +172,34 @@ TEST_F(OperatorCommandsTest, ChangesNeedTheOperatorTokenAndAreAudited) {
   EXPECT_NE(audit.second.find("comparisons.import"), std::string::npos) << audit.second;
 }
 
+// `shammie deploy`: roll forward to a checkpoint, keep the previous newest
+// next to it, roll back; a folder that holds no policy is refused and the
+// deployment stays as it was.
+TEST_F(OperatorCommandsTest, DeployRollsForwardAndBack) {
+  const char* base = std::getenv("SHAMMIE_TINY_BASE_DIR");
+  ASSERT_NE(base, nullptr) << "SHAMMIE_TINY_BASE_DIR not set (fixture tiny_base)";
+  const std::string second = dir_ + "/policy-b";
+  std::filesystem::copy(base, second, std::filesystem::copy_options::recursive);
+  auto deploy = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "deploy");
+    args.insert(args.end(), {"--server", collector_address_, "--token-file", token_file_});
+    return RunToEnd("shammie", args);
+  };
+  auto [code, out] = deploy({base, "--name", "policy-a"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("deployed policy-a"), std::string::npos) << out;
+  std::tie(code, out) = deploy({second, "--name", "policy-b", "--keep-previous"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("deployed policy-b"), std::string::npos) << out;
+  EXPECT_NE(out.find("deployed policy-a"), std::string::npos) << out;  // kept beside it
+  std::tie(code, out) = deploy({dir_ + "/no-such-policy"});
+  EXPECT_NE(code, 0) << out;
+  std::tie(code, out) = deploy({base, "--name", "policy-a"});  // roll back: only policy-a
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("policy-b"), std::string::npos) << out;
+  auto audit = RunToEnd("shammie", {"audit", "--server", collector_address_, "--token-file", token_file_});
+  EXPECT_NE(audit.second.find("deploy"), std::string::npos) << audit.second;
+}
+
 }  // namespace
 }  // namespace shammie
