@@ -98,8 +98,9 @@ test('signs in, labels three tasks with the keyboard only, stores exactly those'
   const page = await newPage();
   await signIn(page, alice);
   await page.locator('#task').waitFor({ state: 'visible' });
-  // No sampler is configured, so there is no "continue the conversation" box.
-  assert.ok(await page.locator('#continue').isHidden());
+  // shammie-collector always runs the sampler: the page offers "continue the
+  // conversation" (before a deploy, a continuation gets a clear refusal).
+  assert.ok(await page.locator('#continue').isVisible());
   const chosen = {};
   const keys = ['2', '7', '4'];
   for (let i = 0; i < 3; i++) {

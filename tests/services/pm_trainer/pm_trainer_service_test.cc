@@ -200,7 +200,7 @@ TEST_F(PmTrainerServiceTest, CollectorGoneMidJobFailsTheJobAndWritesNoCheckpoint
   StartTrainer(/*max_running=*/1);
   // A long job holds the only slot; the second waits PENDING, accepted.
   v1::PmJobSpec long_spec = Spec("long");
-  long_spec.set_epochs(50);
+  long_spec.set_epochs(100);  // the most allowed: it is cancelled long before the end
   v1::PmJob first, second;
   ASSERT_TRUE(Start(long_spec, &first).ok());
   ASSERT_TRUE(Start(Spec("second"), &second).ok());
@@ -209,9 +209,19 @@ TEST_F(PmTrainerServiceTest, CollectorGoneMidJobFailsTheJobAndWritesNoCheckpoint
   // collector go; before that, the first job would fail instead.
   WaitTraining(first.status().id());
   // The collector goes away; then the slot frees and the second job runs.
+  const std::string collector_address = server_->address();
   stub_.reset();
   channel_.reset();
   server_.reset();
+  {  // Gone for a new client too, before the second job may start.
+    auto probe = v1::ComparisonService::NewStub(
+        grpc::CreateChannel(collector_address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext probe_ctx;
+    probe_ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    v1::Stats stats;
+    ASSERT_EQ(probe->GetStats(&probe_ctx, v1::GetStatsRequest(), &stats).error_code(),
+              grpc::StatusCode::UNAVAILABLE);
+  }
   grpc::ClientContext ctx;
   v1::CancelJobRequest cancel;
   cancel.set_id(first.status().id());
