@@ -33,7 +33,7 @@ torch::Tensor BlockedKeys(int64_t t, int64_t s, const torch::Tensor& attention_m
       torch::ones({t, s}, torch::kBool).tril(/*diagonal=*/l).view({1, 1, t, s});  // (1, 1, T, S)
   if (attention_mask.defined()) {
     torch::Tensor keys = attention_mask.to(torch::kBool).view({-1, 1, 1, s});  // (B, 1, 1, S)
-    allowed = allowed.logical_and(keys);                                        // (B, 1, T, S)
+    allowed = allowed.logical_and(keys);                                       // (B, 1, T, S)
   }
   return allowed.logical_not_();  // (B|1, 1, T, S)
 }
@@ -53,13 +53,29 @@ bool HasPaddingBeforeRealTokens(const torch::Tensor& attention_mask) {
       .item<bool>();
 }
 
-// x (…, in) → (…, out): the module, or x @ w_t + bias with a transposed weight.
-torch::Tensor Affine(const torch::Tensor& x, torch::nn::Linear& module, const torch::Tensor* w_t,
-                     const torch::Tensor* bias) {
-  if (w_t == nullptr) return module(x);
-  std::vector<int64_t> sizes = x.sizes().vec();
-  sizes.back() = w_t->size(1);
-  return torch::addmm(*bias, x.reshape({-1, x.size(-1)}), *w_t).view(sizes);  // (…, out)
+// Rows at or below which a matmul uses the packed decode kernel: a decode
+// step has B rows; a prefill has B·P and is OpenBLAS's job.
+constexpr int64_t kDecodeKernelMaxRows = 64;
+
+// x (…, in) → (…, out) (+ residual (…, out) when defined): the module, or
+// the inference snapshot `w` (decode kernel for few rows, else x @ W_t).
+torch::Tensor Affine(const torch::Tensor& x, torch::nn::Linear& module, const InferenceLinear* w,
+                     const torch::Tensor& residual = {}) {
+  torch::Tensor y;
+  if (w == nullptr) {
+    y = module(x);  // (…, out)
+  } else {
+    std::vector<int64_t> sizes = x.sizes().vec();
+    sizes.back() = w->w_t.size(1);
+    const torch::Tensor x2 = x.reshape({-1, x.size(-1)});  // (M, in)
+    if (w->packed.panels.defined() && x2.size(0) <= kDecodeKernelMaxRows) {
+      return PackedAffine(x2, w->packed,
+                          residual.defined() ? residual.reshape({-1, w->w_t.size(1)}) : residual)
+          .view(sizes);  // (…, out)
+    }
+    y = torch::addmm(w->bias, x2, w->w_t).view(sizes);  // (…, out)
+  }
+  return residual.defined() ? y + residual : y;
 }
 
 }  // namespace
@@ -71,8 +87,10 @@ KvCache::KvCache(const GptConfig& config, int64_t batch, int64_t capacity,
               " exceeds n_positions ", config.n_positions);
   const int64_t d = config.n_embd / config.n_head;
   for (int64_t i = 0; i < config.n_layer; ++i) {
-    keys_.push_back(torch::empty({batch, config.n_head, capacity, d}, options));    // (B, H, T_cap, D)
-    values_.push_back(torch::empty({batch, config.n_head, capacity, d}, options));  // (B, H, T_cap, D)
+    keys_.push_back(
+        torch::empty({batch, config.n_head, capacity, d}, options));  // (B, H, T_cap, D)
+    values_.push_back(
+        torch::empty({batch, config.n_head, capacity, d}, options));  // (B, H, T_cap, D)
   }
 }
 
@@ -80,14 +98,13 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::Append(int64_t layer, const tor
                                                         const torch::Tensor& v) {
   const int64_t t = k.size(2);
   TORCH_CHECK(length_ + t <= capacity_, "KvCache full: ", length_, " + ", t, " > ", capacity_);
-  keys_[layer].narrow(2, length_, t).copy_(k);    // (B, H, T, D)
-  values_[layer].narrow(2, length_, t).copy_(v);  // (B, H, T, D)
+  keys_[layer].narrow(2, length_, t).copy_(k);     // (B, H, T, D)
+  values_[layer].narrow(2, length_, t).copy_(v);   // (B, H, T, D)
   return {keys_[layer].narrow(2, 0, length_ + t),  // (B, H, S, D)
           values_[layer].narrow(2, 0, length_ + t)};
 }
 
-CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config)
-    : n_head(config.n_head) {
+CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config) : n_head(config.n_head) {
   TORCH_CHECK(config.n_embd % config.n_head == 0, "n_embd ", config.n_embd,
               " is not a multiple of n_head ", config.n_head);
   c_attn = register_module("c_attn", torch::nn::Linear(config.n_embd, 3 * config.n_embd));
@@ -96,27 +113,34 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config)
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
                                                KvCache* cache, int64_t layer,
-                                               const InferenceWeights::Layer* w) {
+                                               const InferenceWeights::Layer* w,
+                                               const torch::Tensor& residual) {
   const int64_t b = x.size(0), t = x.size(1), c = x.size(2);
   const int64_t d = c / n_head;
-  torch::Tensor qkv = Affine(x, c_attn, w ? &w->c_attn : nullptr,
-                             w ? &w->c_attn_bias : nullptr)  // (B, T, 3C)
-                          .view({b, t, 3, n_head, d})       // (B, T, 3, H, D)
-                          .permute({2, 0, 3, 1, 4})         // (3, B, H, T, D)
-                          .contiguous();
+  torch::Tensor qkv = Affine(x, c_attn, w ? &w->c_attn : nullptr);  // (B, T, 3C)
+  if (w != nullptr && cache != nullptr && t == 1 && w->c_attn.packed.panels.defined() &&
+      DecodeAttentionSupports(d)) {
+    // A decode step: one fused pass per (row, head) instead of ~12 ops.
+    torch::Tensor y = DecodeAttention(qkv.view({b, 3 * c}), cache->keys(layer),
+                                      cache->values(layer), cache->length(), blocked, n_head)
+                          .view({b, 1, c});             // (B, 1, C)
+    return Affine(y, c_proj, &w->attn_proj, residual);  // (B, 1, C)
+  }
+  qkv = qkv.view({b, t, 3, n_head, d})  // (B, T, 3, H, D)
+            .permute({2, 0, 3, 1, 4})   // (3, B, H, T, D)
+            .contiguous();
   torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));  // (B, H, T, D)
-  torch::Tensor k = qkv[1];                                               // (B, H, T, D)
-  torch::Tensor v = qkv[2];                                               // (B, H, T, D)
+  torch::Tensor k = qkv[1];                                              // (B, H, T, D)
+  torch::Tensor v = qkv[2];                                              // (B, H, T, D)
   if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);     // (B, H, S, D)
   torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, S)
   // In place: matmul's backward needs q and k, not its output.
   if (blocked.defined()) att.masked_fill_(blocked, std::numeric_limits<float>::lowest());
-  att = torch::softmax(att, /*dim=*/-1);                                 // (B, H, T, S)
-  torch::Tensor y = torch::matmul(att, v)                                // (B, H, T, D)
-                        .transpose(1, 2)                                 // (B, T, H, D)
-                        .reshape({b, t, c});                             // (B, T, C)
-  return Affine(y, c_proj, w ? &w->attn_proj : nullptr,
-                w ? &w->attn_proj_bias : nullptr);                      // (B, T, C)
+  att = torch::softmax(att, /*dim=*/-1);                            // (B, H, T, S)
+  torch::Tensor y = torch::matmul(att, v)                           // (B, H, T, D)
+                        .transpose(1, 2)                            // (B, T, H, D)
+                        .reshape({b, t, c});                        // (B, T, C)
+  return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T, C)
 }
 
 MlpImpl::MlpImpl(const GptConfig& config) {
@@ -124,10 +148,11 @@ MlpImpl::MlpImpl(const GptConfig& config) {
   c_proj = register_module("c_proj", torch::nn::Linear(4 * config.n_embd, config.n_embd));
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x, const InferenceWeights::Layer* w) {
-  torch::Tensor h = torch::gelu(Affine(x, c_fc, w ? &w->c_fc : nullptr, w ? &w->c_fc_bias : nullptr),
-                                /*approximate=*/"tanh");                        // (B, T, 4C)
-  return Affine(h, c_proj, w ? &w->mlp_proj : nullptr, w ? &w->mlp_proj_bias : nullptr);  // (B, T, C)
+torch::Tensor MlpImpl::forward(const torch::Tensor& x, const InferenceWeights::Layer* w,
+                               const torch::Tensor& residual) {
+  torch::Tensor h = torch::gelu(Affine(x, c_fc, w ? &w->c_fc : nullptr),
+                                /*approximate=*/"tanh");           // (B, T, 4C)
+  return Affine(h, c_proj, w ? &w->mlp_proj : nullptr, residual);  // (B, T, C)
 }
 
 BlockImpl::BlockImpl(const GptConfig& config) {
@@ -140,8 +165,10 @@ BlockImpl::BlockImpl(const GptConfig& config) {
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
                                  KvCache* cache, int64_t layer, const InferenceWeights::Layer* w) {
-  torch::Tensor y = x + attn->forward(ln_1(x), blocked, cache, layer, w);  // (B, T, C)
-  return y + mlp->forward(ln_2(y), w);                                     // (B, T, C)
+  // The residual adds ride along in the output projections (fused into the
+  // decode kernel's store; a plain add otherwise).
+  torch::Tensor y = attn->forward(ln_1(x), blocked, cache, layer, w, x);  // (B, T, C)
+  return mlp->forward(ln_2(y), w, y);                                     // (B, T, C)
 }
 
 GptImpl::GptImpl(const GptConfig& config) : config_(config) {
@@ -177,27 +204,39 @@ GptImpl::GptImpl(const GptConfig& config) : config_(config) {
 }
 
 torch::Tensor GptImpl::Logits(const torch::Tensor& hidden, const InferenceWeights* w) const {
-  if (w != nullptr) return torch::matmul(hidden, w->wte_t);    // (…, V)
+  if (w != nullptr) {
+    const int64_t rows = hidden.numel() / hidden.size(-1);
+    if (w->lm_head.packed.panels.defined() && rows <= kDecodeKernelMaxRows) {
+      std::vector<int64_t> sizes = hidden.sizes().vec();
+      sizes.back() = w->lm_head.packed.n;
+      return PackedAffine(hidden.reshape({rows, hidden.size(-1)}), w->lm_head.packed)
+          .view(sizes);  // (…, V)
+    }
+    return torch::matmul(hidden, w->lm_head.w_t);  // (…, V)
+  }
   return torch::nn::functional::linear(hidden, wte->weight);  // (…, V)
 }
 
 InferenceWeights GptImpl::TransposedWeights() {
   torch::NoGradGuard no_grad;
-  auto t = [](const torch::Tensor& weight) { return weight.detach().t().contiguous(); };
+  const bool pack = DecodeKernelsAvailable();
+  auto prepare = [&](const torch::Tensor& weight, const torch::Tensor& bias) {
+    InferenceLinear l;
+    l.w_t = weight.detach().t().contiguous();    // (in, out)
+    if (bias.defined()) l.bias = bias.detach();  // (out)
+    if (pack) l.packed = PackWeight(l.w_t, l.bias);
+    return l;
+  };
   InferenceWeights w;
   for (Block& block : blocks_) {
     InferenceWeights::Layer l;
-    l.c_attn = t(block->attn->c_attn->weight);        // (C, 3C)
-    l.c_attn_bias = block->attn->c_attn->bias.detach();  // (3C)
-    l.attn_proj = t(block->attn->c_proj->weight);     // (C, C)
-    l.attn_proj_bias = block->attn->c_proj->bias.detach();
-    l.c_fc = t(block->mlp->c_fc->weight);             // (C, 4C)
-    l.c_fc_bias = block->mlp->c_fc->bias.detach();
-    l.mlp_proj = t(block->mlp->c_proj->weight);       // (4C, C)
-    l.mlp_proj_bias = block->mlp->c_proj->bias.detach();
+    l.c_attn = prepare(block->attn->c_attn->weight, block->attn->c_attn->bias);
+    l.attn_proj = prepare(block->attn->c_proj->weight, block->attn->c_proj->bias);
+    l.c_fc = prepare(block->mlp->c_fc->weight, block->mlp->c_fc->bias);
+    l.mlp_proj = prepare(block->mlp->c_proj->weight, block->mlp->c_proj->bias);
     w.layers.push_back(std::move(l));
   }
-  w.wte_t = t(wte->weight);  // (C, V)
+  w.lm_head = prepare(wte->weight, torch::Tensor());  // (C, V)
   return w;
 }
 
@@ -209,14 +248,14 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
   TORCH_CHECK(s <= config_.n_positions, "sequence of ", s, " tokens exceeds n_positions ",
               config_.n_positions);
   if (attention_mask.defined()) {
-    TORCH_CHECK(attention_mask.dim() == 2 && attention_mask.size(0) == b &&
-                    attention_mask.size(1) == s,
-                "attention_mask must be (", b, ", ", s, "), got ", attention_mask.sizes());
+    TORCH_CHECK(
+        attention_mask.dim() == 2 && attention_mask.size(0) == b && attention_mask.size(1) == s,
+        "attention_mask must be (", b, ", ", s, "), got ", attention_mask.sizes());
   }
   if (!position_ids.defined()) {
     position_ids = attention_mask.defined()
-                       ? PositionIds(attention_mask).narrow(1, l, t)              // (B, T)
-                       : torch::arange(l, s, ids.options()).unsqueeze(0);        // (1, T)
+                       ? PositionIds(attention_mask).narrow(1, l, t)       // (B, T)
+                       : torch::arange(l, s, ids.options()).unsqueeze(0);  // (1, T)
   }
   const torch::Tensor key_mask =
       attention_mask.defined() && HasPaddingBeforeRealTokens(attention_mask) ? attention_mask
@@ -234,7 +273,7 @@ GptOutput GptImpl::forward(const torch::Tensor& ids, const torch::Tensor& attent
                            const torch::Tensor& position_ids) {
   GptOutput out;
   out.hidden = Run(ids, attention_mask, position_ids, nullptr, nullptr);  // (B, T, C)
-  out.logits = Logits(out.hidden);                               // (B, T, V)
+  out.logits = Logits(out.hidden);                                        // (B, T, V)
   return out;
 }
 
@@ -249,7 +288,7 @@ GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& a
               ids.size(0));
   GptOutput out;
   out.hidden = Run(ids, attention_mask, position_ids, &cache, nullptr);  // (B, T, C)
-  out.logits = Logits(out.hidden);                              // (B, T, V)
+  out.logits = Logits(out.hidden);                                       // (B, T, V)
   return out;
 }
 
@@ -280,10 +319,10 @@ PackedBatch PackContextResponse(const std::vector<std::vector<int64_t>>& context
   }
   PackedBatch out;
   out.context_len = p;
-  out.ids = torch::full({b, p + r}, pad_id, torch::kLong);        // (B, P + R)
-  out.attention_mask = torch::zeros({b, p + r}, torch::kLong);    // (B, P + R)
-  out.response_mask = torch::zeros({b, r}, torch::kFloat32);      // (B, R)
-  out.last_index = torch::zeros({b}, torch::kLong);               // (B)
+  out.ids = torch::full({b, p + r}, pad_id, torch::kLong);      // (B, P + R)
+  out.attention_mask = torch::zeros({b, p + r}, torch::kLong);  // (B, P + R)
+  out.response_mask = torch::zeros({b, r}, torch::kFloat32);    // (B, R)
+  out.last_index = torch::zeros({b}, torch::kLong);             // (B)
   auto ids = out.ids.accessor<int64_t, 2>();
   auto mask = out.attention_mask.accessor<int64_t, 2>();
   auto rmask = out.response_mask.accessor<float, 2>();
@@ -310,19 +349,19 @@ ResponseScores ScoreResponses(Gpt& model, const PackedBatch& batch) {
   const int64_t r = batch.response_mask.size(1);
   ResponseScores scores;
   scores.hidden = model->hidden_states(batch.ids, batch.attention_mask,
-                                       batch.position_ids);                // (B, P + R, C)
+                                       batch.position_ids);  // (B, P + R, C)
   // Logits only where they predict response tokens: V can be 50k.
-  scores.logits = model->Logits(scores.hidden.narrow(1, p - 1, r));        // (B, R, V)
-  torch::Tensor targets = batch.ids.narrow(1, p, r);           // (B, R)
+  scores.logits = model->Logits(scores.hidden.narrow(1, p - 1, r));               // (B, R, V)
+  torch::Tensor targets = batch.ids.narrow(1, p, r);                              // (B, R)
   scores.logprobs = TokenLogProbs(scores.logits, targets) * batch.response_mask;  // (B, R)
   scores.entropy = TokenEntropy(scores.logits) * batch.response_mask;             // (B, R)
   return scores;
 }
 
 torch::Tensor TokenLogProbs(const torch::Tensor& logits, const torch::Tensor& targets) {
-  return torch::log_softmax(logits, /*dim=*/-1)             // (…, V)
-      .gather(/*dim=*/-1, targets.unsqueeze(-1))           // (…, 1)
-      .squeeze(-1);                                        // (…)
+  return torch::log_softmax(logits, /*dim=*/-1)   // (…, V)
+      .gather(/*dim=*/-1, targets.unsqueeze(-1))  // (…, 1)
+      .squeeze(-1);                               // (…)
 }
 
 torch::Tensor TokenEntropy(const torch::Tensor& logits) {

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "policy/decode_kernels.h"
 #include "policy/gpt_config.h"
 
 namespace shammie::policy {
@@ -50,7 +51,7 @@ class KvCache {
   KvCache(const GptConfig& config, int64_t batch, int64_t capacity,
           const torch::TensorOptions& options = torch::kFloat32);
 
-  int64_t length() const { return length_; }     // L: positions filled
+  int64_t length() const { return length_; }  // L: positions filled
   int64_t capacity() const { return capacity_; }
   int64_t batch() const { return batch_; }
 
@@ -60,6 +61,10 @@ class KvCache {
                                                  const torch::Tensor& v);
   // Called once per forward step after every layer appended T positions.
   void Advance(int64_t t) { length_ += t; }
+  // The whole (B, H, T_cap, D) buffers of `layer`, for the decode kernel,
+  // which appends in place (decode_kernels.h).
+  torch::Tensor& keys(int64_t layer) { return keys_[layer]; }
+  torch::Tensor& values(int64_t layer) { return values_[layer]; }
 
  private:
   int64_t batch_;
@@ -69,21 +74,30 @@ class KvCache {
   std::vector<torch::Tensor> values_;  // n_layer × (B, H, T_cap, D)
 };
 
-// A snapshot of a Gpt's matmul weights transposed to (in, out) and made
-// contiguous, for inference. x @ W_t runs OpenBLAS's non-transposed kernel,
-// which for the small-row matmuls of a decode step (B rows) is up to 1.8×
-// faster than the x @ W^T a torch Linear does (measured: 32×1024 · 1024×256
-// 391 → 221 µs on one core). The values are the module's at construction;
-// rebuild after the weights change. Never differentiable.
+// One linear layer's weights prepared for inference: transposed to (in, out)
+// for OpenBLAS, and packed for the decode kernels (policy/decode_kernels.h).
+struct InferenceLinear {
+  torch::Tensor w_t;    // (in, out) contiguous
+  torch::Tensor bias;   // (out) or undefined
+  PackedWeight packed;  // empty when the decode kernels are unavailable
+};
+
+// A snapshot of a Gpt's matmul weights for inference, taken once per
+// Generate call. Calls with few rows (a decode step: B rows) use the packed
+// panels and the AVX2 kernel, which never re-packs a weight; calls with many
+// rows (a prefill) use x @ W_t, OpenBLAS's non-transposed kernel, faster than
+// the x @ W^T a torch Linear does (measured: 32×1024 · 1024×256 391 → 221 µs
+// on one core). The values are the module's at construction; rebuild after
+// the weights change. Never differentiable.
 struct InferenceWeights {
   struct Layer {
-    torch::Tensor c_attn, c_attn_bias;      // (C, 3C), (3C)
-    torch::Tensor attn_proj, attn_proj_bias;  // (C, C), (C)
-    torch::Tensor c_fc, c_fc_bias;          // (C, 4C), (4C)
-    torch::Tensor mlp_proj, mlp_proj_bias;  // (4C, C), (C)
+    InferenceLinear c_attn;     // (C, 3C)
+    InferenceLinear attn_proj;  // (C, C)
+    InferenceLinear c_fc;       // (C, 4C)
+    InferenceLinear mlp_proj;   // (4C, C)
   };
   std::vector<Layer> layers;  // n_layer
-  torch::Tensor wte_t;        // (C, V): the tied output projection
+  InferenceLinear lm_head;    // (C, V): the tied output projection, no bias
 };
 
 struct GptOutput {
@@ -96,8 +110,10 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
   // x (B, T, C); blocked (B|1, 1, T, S) bool, true where a query may not see
   // a key, or undefined (= nothing blocked); cache may be null (then S = T).
   // w: this layer's InferenceWeights, or null to use the modules' weights.
+  // residual (B, T, C), when defined, is added to the output.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
-                        int64_t layer, const InferenceWeights::Layer* w = nullptr);
+                        int64_t layer, const InferenceWeights::Layer* w = nullptr,
+                        const torch::Tensor& residual = {});
 
   int64_t n_head;
   torch::nn::Linear c_attn{nullptr};  // C → 3C (q, k, v)
@@ -107,8 +123,9 @@ TORCH_MODULE(CausalSelfAttention);
 
 struct MlpImpl : torch::nn::Module {
   explicit MlpImpl(const GptConfig& config);
-  // (B, T, C) → (B, T, C); w as in CausalSelfAttentionImpl::forward.
-  torch::Tensor forward(const torch::Tensor& x, const InferenceWeights::Layer* w = nullptr);
+  // (B, T, C) → (B, T, C); w and residual as in CausalSelfAttentionImpl::forward.
+  torch::Tensor forward(const torch::Tensor& x, const InferenceWeights::Layer* w = nullptr,
+                        const torch::Tensor& residual = {});
 
   torch::nn::Linear c_fc{nullptr};    // C → 4C
   torch::nn::Linear c_proj{nullptr};  // 4C → C
@@ -203,8 +220,7 @@ struct PackedBatch {
 // REQUIRES: contexts.size() == responses.size() > 0, every context non-empty.
 // Throws c10::Error (via TORCH_CHECK) otherwise.
 PackedBatch PackContextResponse(const std::vector<std::vector<int64_t>>& contexts,
-                                const std::vector<std::vector<int64_t>>& responses,
-                                int64_t pad_id);
+                                const std::vector<std::vector<int64_t>>& responses, int64_t pad_id);
 
 struct ResponseScores {
   torch::Tensor logprobs;  // (B, R): log π(response_j | context, response_<j)

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "policy/gpt.h"
 #include "policy/sampling_params.h"
 
@@ -68,6 +69,10 @@ struct SamplerOptions {
   int64_t pad_token_id = 256;
   // false re-runs the whole sequence every step (for benchmarks and tests).
   bool use_kv_cache = true;
+  // Split the batch into one shard per core, each generated on its own
+  // thread (policy/parallel_shards.h). false runs one batch on the caller's
+  // thread (benchmarks measuring the unsharded loop; tests).
+  bool shard = true;
 };
 
 class Sampler {
@@ -88,6 +93,10 @@ class Sampler {
                                                    GenerationScores* scores = nullptr);
 
  private:
+  // Generate on one thread, without validation (done by Generate).
+  std::vector<Completion> GenerateRows(absl::Span<const GenerationRequest> requests,
+                                       const InferenceWeights& weights, GenerationScores* scores);
+
   Gpt model_;
   SamplerOptions options_;
   Detokenizer decode_;
