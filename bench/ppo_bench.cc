@@ -71,8 +71,11 @@ absl::StatusOr<std::string> RunPpoBench(const PpoBenchOptions& o) {
                                        " --vocab ", o.vocab),
                           {1, 2}, "episodes_per_s"));
   }
-  // Intra-op threads for the non-BLAS kernels (softmax, layer norm, GELU);
-  // the reference is measured at 1 and 2 threads and its best is kept.
+  // Intra-op threads for the non-BLAS kernels (softmax, layer norm, GELU).
+  // By default the C++ side leaves them alone: its batches run as one shard
+  // per core (policy/parallel_shards.h), and a second intra-op pool would
+  // spin against them. The reference is measured at 1 and 2 threads and its
+  // best is kept.
   if (o.threads > 0) at::set_num_threads(static_cast<int>(o.threads));
   policy::GptConfig config;
   config.n_layer = o.layers;

@@ -24,7 +24,7 @@ struct PpoBenchOptions {
   int64_t ppo_epochs = 1;
   int64_t steps = 3;           // timed steps, after one warm-up step
   int64_t vocab = 257;
-  int64_t threads = 2;         // at::set_num_threads for the C++ side; 0 = torch's default
+  int64_t threads = 0;         // at::set_num_threads for the C++ side; 0 = torch's default
   bool reference = true;       // also run the Python reference
 };
 

@@ -1,5 +1,7 @@
 #include "policy/ppo_policy.h"
 
+#include "policy/sharded_batch.h"
+
 namespace shammie::policy {
 namespace {
 
@@ -24,15 +26,16 @@ PolicyEvaluation PpoPolicyImpl::Evaluate(const PackedBatch& batch, double temper
   const int64_t r = batch.response_mask.size(1);
   torch::Tensor hidden =
       trunk->hidden_states(batch.ids, batch.attention_mask, batch.position_ids);  // (B, P + R, C)
-  torch::Tensor before = hidden.narrow(1, p - 1, r);                               // (B, R, C)
-  torch::Tensor logits = Tempered(trunk->Logits(before), temperature);             // (B, R, V)
-  torch::Tensor targets = batch.ids.narrow(1, p, r);                               // (B, R)
+  torch::Tensor before = hidden.narrow(1, p - 1, r);                              // (B, R, C)
+  torch::Tensor logits = Tempered(trunk->Logits(before), temperature);            // (B, R, V)
+  torch::Tensor targets = batch.ids.narrow(1, p, r);                              // (B, R)
   PolicyEvaluation out;
   // One log-softmax for both (TokenLogProbs + TokenEntropy would compute it twice).
-  torch::Tensor logp = torch::log_softmax(logits, /*dim=*/-1);                     // (B, R, V)
-  out.logprobs = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1) * batch.response_mask;  // (B, R)
-  out.entropy = -(logp.exp() * logp).sum(/*dim=*/-1) * batch.response_mask;                // (B, R)
-  out.values = value_head(before).squeeze(-1) * batch.response_mask;              // (B, R)
+  torch::Tensor logp = torch::log_softmax(logits, /*dim=*/-1);  // (B, R, V)
+  out.logprobs =
+      logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1) * batch.response_mask;  // (B, R)
+  out.entropy = -(logp.exp() * logp).sum(/*dim=*/-1) * batch.response_mask;      // (B, R)
+  out.values = value_head(before).squeeze(-1) * batch.response_mask;             // (B, R)
   return out;
 }
 
@@ -40,11 +43,17 @@ torch::Tensor ReferenceLogProbs(Gpt& reference, const PackedBatch& batch, double
   torch::NoGradGuard no_grad;
   const int64_t p = batch.context_len;
   const int64_t r = batch.response_mask.size(1);
-  torch::Tensor hidden = reference->hidden_states(batch.ids, batch.attention_mask,
-                                                  batch.position_ids);  // (B, P + R, C)
-  torch::Tensor logits =
-      Tempered(reference->Logits(hidden.narrow(1, p - 1, r)), temperature);  // (B, R, V)
-  return TokenLogProbs(logits, batch.ids.narrow(1, p, r)) * batch.response_mask;  // (B, R)
+  return ShardedMap(batch.ids.size(0), [&](ShardRange rows) {
+    const int64_t n = rows.end - rows.begin;
+    const torch::Tensor ids = batch.ids.narrow(0, rows.begin, n);  // (b, P + R)
+    torch::Tensor hidden =
+        reference->hidden_states(ids, batch.attention_mask.narrow(0, rows.begin, n),
+                                 batch.position_ids.narrow(0, rows.begin, n));  // (b, P + R, C)
+    torch::Tensor logits =
+        Tempered(reference->Logits(hidden.narrow(1, p - 1, r)), temperature);  // (b, R, V)
+    return TokenLogProbs(logits, ids.narrow(1, p, r)) *
+           batch.response_mask.narrow(0, rows.begin, n);  // (b, R)
+  });                                                     // (B, R)
 }
 
 }  // namespace shammie::policy

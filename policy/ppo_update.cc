@@ -2,10 +2,12 @@
 // R response columns, m global minibatch episodes.
 #include "policy/ppo_update.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "policy/ppo_losses.h"
+#include "policy/sharded_batch.h"
 
 namespace shammie::policy {
 namespace {
@@ -24,6 +26,14 @@ torch::Tensor LocalRows(const torch::Tensor& members, const PpoDataParallel& par
 // Minibatch statistics, each this rank's masked mean × its token share, so
 // that their sum over ranks is the global minibatch mean.
 enum Stat { kBad, kPolicyLoss, kValueLoss, kEntropy, kClip, kValueClip, kApproxKl, kStats };
+
+// One shard's statistics (already × its share) and its raw losses for the
+// error message.
+struct ShardStats {
+  double stat[kStats] = {0};
+  double policy_loss = 0;
+  double value_loss = 0;
+};
 
 }  // namespace
 
@@ -53,32 +63,52 @@ absl::StatusOr<UpdateStats> RunPpoUpdate(PpoPolicy& policy, torch::optim::Optimi
       optimizer.zero_grad();
       double stat[kStats] = {0};
       if (has_rows) {
-        PackedBatch rows = SelectRows(rollout.batch, idx);
-        PolicyEvaluation eval = policy->Evaluate(rows, options.temperature);
-        PolicyLoss pg = ClippedPolicyLoss(eval.logprobs, rollout.old_logprobs.index_select(0, idx),
-                                          advantages.index_select(0, idx), mask,
-                                          options.clip_range);
-        ValueLoss vf = ClippedValueLoss(eval.values, rollout.old_values.index_select(0, idx),
-                                        returns.index_select(0, idx), mask,
-                                        options.value_clip_range);
-        torch::Tensor loss = pg.loss + options.value_coef * vf.loss;  // ()
-        const double loss_value = loss.item<double>();
-        if (!std::isfinite(loss_value)) {
-          if (!parallel.enabled()) {
-            return absl::InternalError(absl::StrCat(
-                "non-finite PPO loss (policy ", pg.loss.item<double>(), ", value ",
-                vf.loss.item<double>(), ") in epoch ", epoch, " minibatch ", start / mb));
+        // The minibatch's rows in shards on one thread each
+        // (policy/sharded_batch.h): each shard's loss is its masked mean ×
+        // its token share, the same weighting the ranks use above, so the
+        // parts add up to the minibatch mean.
+        const double tokens = std::max(mask.sum().item<double>(), 1.0);
+        const int64_t rows = idx.size(0);
+        const int shards = ShardCount(rows, /*min_rows_per_shard=*/2);
+        std::vector<ShardStats> parts(shards);
+        ShardedBackward(rows, shards, params, [&](int shard, ShardRange range) -> torch::Tensor {
+          const torch::Tensor sub = idx.narrow(0, range.begin, range.end - range.begin);  // (b_s)
+          const torch::Tensor sub_mask = rollout.mask.index_select(0, sub);  // (b_s, R)
+          const double s_share = share * sub_mask.sum().item<double>() / tokens;
+          PolicyEvaluation eval =
+              policy->Evaluate(SelectRows(rollout.batch, sub), options.temperature);
+          PolicyLoss pg =
+              ClippedPolicyLoss(eval.logprobs, rollout.old_logprobs.index_select(0, sub),
+                                advantages.index_select(0, sub), sub_mask, options.clip_range);
+          ValueLoss vf =
+              ClippedValueLoss(eval.values, rollout.old_values.index_select(0, sub),
+                               returns.index_select(0, sub), sub_mask, options.value_clip_range);
+          torch::Tensor loss = pg.loss + options.value_coef * vf.loss;  // ()
+          ShardStats& o = parts[shard];
+          o.policy_loss = pg.loss.item<double>();
+          o.value_loss = vf.loss.item<double>();
+          if (!std::isfinite(loss.item<double>())) {
+            o.stat[kBad] = 1;
+            return {};  // no gradient; nobody steps on this minibatch
           }
-          stat[kBad] = 1;  // the other ranks must learn it before anyone steps
-        } else {
-          (parallel.enabled() ? loss * share : loss).backward();
-          stat[kPolicyLoss] = pg.loss.item<double>() * share;
-          stat[kValueLoss] = vf.loss.item<double>() * share;
-          stat[kEntropy] = MeanEntropy(eval.entropy.detach(), mask).item<double>() * share;
-          stat[kClip] = pg.clip_fraction.item<double>() * share;
-          stat[kValueClip] = vf.clip_fraction.item<double>() * share;
-          stat[kApproxKl] = pg.approx_kl.item<double>() * share;
+          o.stat[kPolicyLoss] = o.policy_loss * s_share;
+          o.stat[kValueLoss] = o.value_loss * s_share;
+          o.stat[kEntropy] = MeanEntropy(eval.entropy.detach(), sub_mask).item<double>() * s_share;
+          o.stat[kClip] = pg.clip_fraction.item<double>() * s_share;
+          o.stat[kValueClip] = vf.clip_fraction.item<double>() * s_share;
+          o.stat[kApproxKl] = pg.approx_kl.item<double>() * s_share;
+          return loss * s_share;
+        });
+        for (const ShardStats& o : parts) {
+          if (o.stat[kBad] > 0 && !parallel.enabled()) {
+            return absl::InternalError(absl::StrCat("non-finite PPO loss (policy ", o.policy_loss,
+                                                    ", value ", o.value_loss, ") in epoch ", epoch,
+                                                    " minibatch ", start / mb));
+          }
+          for (int k = 0; k < kStats; ++k) stat[k] += o.stat[k];
         }
+        // The other ranks must learn it before anyone steps (one count per rank).
+        stat[kBad] = std::min(stat[kBad], 1.0);
       }
       if (parallel.enabled()) {
         // One sum for the gradients; the statistics travel in a second,
@@ -89,8 +119,8 @@ absl::StatusOr<UpdateStats> RunPpoUpdate(PpoPolicy& policy, torch::optim::Optimi
           grads.push_back(p.grad());
         }
         parallel.Sum(grads);
-        std::vector<torch::Tensor> reduced{torch::tensor(std::vector<double>(stat, stat + kStats),
-                                                         torch::kDouble)};  // (kStats)
+        std::vector<torch::Tensor> reduced{
+            torch::tensor(std::vector<double>(stat, stat + kStats), torch::kDouble)};  // (kStats)
         parallel.Sum(reduced);
         for (int k = 0; k < kStats; ++k) stat[k] = reduced[0][k].item<double>();
         if (stat[kBad] > 0) {

@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "common/torch_boundary.h"
+#include "policy/sharded_batch.h"
 
 namespace shammie::policy {
 namespace fs = std::filesystem;
@@ -50,9 +51,9 @@ absl::Status ValidateExamples(const std::vector<SftExample>& examples, const Gpt
     if (n < 2) return absl::InvalidArgumentError(absl::StrCat("examples[", i, "] has < 2 tokens"));
     // The model reads all tokens but the last (the last is only a target).
     if (n - 1 > config.n_positions) {
-      return absl::InvalidArgumentError(absl::StrCat("examples[", i, "] has ", n,
-                                                     " tokens, more than n_positions + 1 = ",
-                                                     config.n_positions + 1));
+      return absl::InvalidArgumentError(
+          absl::StrCat("examples[", i, "] has ", n,
+                       " tokens, more than n_positions + 1 = ", config.n_positions + 1));
     }
     if (e.response_start < 1 || e.response_start >= n) {
       return absl::InvalidArgumentError(
@@ -144,9 +145,9 @@ SftTrainer::Batch SftTrainer::MakeBatch(int64_t step) {
   }
   const int64_t t = longest - 1;
   Batch batch;
-  batch.inputs = torch::zeros({b, t}, torch::kLong);    // (B, T)
-  batch.targets = torch::zeros({b, t}, torch::kLong);   // (B, T)
-  batch.weight = torch::zeros({b, t}, torch::kFloat32); // (B, T)
+  batch.inputs = torch::zeros({b, t}, torch::kLong);     // (B, T)
+  batch.targets = torch::zeros({b, t}, torch::kLong);    // (B, T)
+  batch.weight = torch::zeros({b, t}, torch::kFloat32);  // (B, T)
   auto in = batch.inputs.accessor<int64_t, 2>();
   auto tg = batch.targets.accessor<int64_t, 2>();
   auto w = batch.weight.accessor<float, 2>();
@@ -163,9 +164,10 @@ SftTrainer::Batch SftTrainer::MakeBatch(int64_t step) {
   return batch;
 }
 
-absl::StatusOr<SftResult> SftTrainer::Train(const std::function<void(const SftStepStats&)>& on_step) {
-  const int64_t end = options_.stop_at_step >= 0 ? std::min(options_.stop_at_step, options_.steps)
-                                                 : options_.steps;
+absl::StatusOr<SftResult> SftTrainer::Train(
+    const std::function<void(const SftStepStats&)>& on_step) {
+  const int64_t end =
+      options_.stop_at_step >= 0 ? std::min(options_.stop_at_step, options_.steps) : options_.steps;
   TrainingProgress progress("train", options_.steps, options_.progress, options_.log_every);
   SftResult result;
   const auto start = std::chrono::steady_clock::now();
@@ -180,16 +182,29 @@ absl::StatusOr<SftResult> SftTrainer::Train(const std::function<void(const SftSt
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       }
       optimizer_->zero_grad();
-      torch::Tensor logits = model_->forward(batch.inputs).logits;  // (B, T, V)
-      torch::Tensor nll = torch::nn::functional::cross_entropy(
-          logits.flatten(0, 1), batch.targets.flatten(),
-          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // (B·T)
-      torch::Tensor w = batch.weight.flatten();                                        // (B·T)
-      torch::Tensor loss = (nll * w).sum() / w.sum().clamp_min(1.0);
-      loss.backward();
-      double norm = options_.grad_clip > 0
-                        ? torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.grad_clip)
-                        : 0.0;
+      // The mean over the batch's weighted tokens, as per-shard sums over one
+      // denominator (policy/sharded_batch.h).
+      const double weight_sum = std::max(1.0, batch.weight.sum().item<double>());
+      const int64_t b = batch.inputs.size(0);
+      const int shards = ShardCount(b);
+      std::vector<torch::Tensor> parts(shards);
+      ShardedBackward(b, shards, model_->parameters(), [&](int shard, ShardRange rows) {
+        const int64_t n = rows.end - rows.begin;
+        torch::Tensor logits =
+            model_->forward(batch.inputs.narrow(0, rows.begin, n)).logits;  // (b, T, V)
+        torch::Tensor nll = torch::nn::functional::cross_entropy(
+            logits.flatten(0, 1), batch.targets.narrow(0, rows.begin, n).flatten(),
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // (b·T)
+        torch::Tensor part =
+            (nll * batch.weight.narrow(0, rows.begin, n).flatten()).sum() / weight_sum;  // ()
+        parts[shard] = part.detach();
+        return part;
+      });
+      torch::Tensor loss = torch::stack(parts).sum();  // ()
+      torch::Tensor w = batch.weight;                  // (B, T)
+      double norm = options_.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model_->parameters(),
+                                                                               options_.grad_clip)
+                                           : 0.0;
       optimizer_->step();
       processed += batch.tokens;
       stats.step = step_ + 1;
@@ -209,7 +224,8 @@ absl::StatusOr<SftResult> SftTrainer::Train(const std::function<void(const SftSt
     const bool periodic = options_.checkpoint_every > 0 && step_ % options_.checkpoint_every == 0;
     if (!options_.out_dir.empty() && (periodic || step_ == end)) {
       result.last_checkpoint =
-          (fs::path(options_.out_dir) / absl::StrFormat("%s%08d", kCheckpointPrefix, step_)).string();
+          (fs::path(options_.out_dir) / absl::StrFormat("%s%08d", kCheckpointPrefix, step_))
+              .string();
       SHAMMIE_RETURN_IF_ERROR(SaveState(result.last_checkpoint));
     }
   }
@@ -223,20 +239,24 @@ absl::Status SftTrainer::SaveState(const std::string& dir) const {
   if (ec) return absl::UnavailableError(absl::StrCat("create ", dir, ": ", ec.message()));
   const fs::path final_path = fs::path(dir) / kStateFile;
   const fs::path tmp_path = fs::path(dir) / (std::string(kStateFile) + ".tmp");
-  SHAMMIE_RETURN_IF_ERROR(common::GuardTorch("save training state", [&] {
-    torch::serialize::OutputArchive archive;
-    archive.write("step", torch::tensor(step_));
-    archive.write("seed", torch::tensor(static_cast<int64_t>(options_.seed)));
-    archive.write("examples", torch::tensor(static_cast<int64_t>(examples_.size())));
-    torch::serialize::OutputArchive model_archive, optimizer_archive;
-    for (const auto& p : model_->named_parameters()) model_archive.write(p.key(), p.value());
-    optimizer_->save(optimizer_archive);
-    archive.write("model", model_archive);
-    archive.write("optimizer", optimizer_archive);
-    archive.save_to(tmp_path.string());
-  }, absl::StatusCode::kUnavailable));
+  SHAMMIE_RETURN_IF_ERROR(common::GuardTorch(
+      "save training state",
+      [&] {
+        torch::serialize::OutputArchive archive;
+        archive.write("step", torch::tensor(step_));
+        archive.write("seed", torch::tensor(static_cast<int64_t>(options_.seed)));
+        archive.write("examples", torch::tensor(static_cast<int64_t>(examples_.size())));
+        torch::serialize::OutputArchive model_archive, optimizer_archive;
+        for (const auto& p : model_->named_parameters()) model_archive.write(p.key(), p.value());
+        optimizer_->save(optimizer_archive);
+        archive.write("model", model_archive);
+        archive.write("optimizer", optimizer_archive);
+        archive.save_to(tmp_path.string());
+      },
+      absl::StatusCode::kUnavailable));
   fs::rename(tmp_path, final_path, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("rename ", tmp_path.string(), ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("rename ", tmp_path.string(), ": ", ec.message()));
   return absl::OkStatus();
 }
 
@@ -248,36 +268,39 @@ absl::Status SftTrainer::Resume(const std::string& training_state_path) {
   SHAMMIE_RETURN_IF_ERROR(common::GuardTorch(
       "read training state", [&] { archive.load_from(training_state_path); },
       absl::StatusCode::kDataLoss));
-  return common::GuardTorch("restore training state", [&]() -> absl::Status {
-    torch::Tensor step, seed, examples;
-    archive.read("step", step);
-    archive.read("seed", seed);
-    archive.read("examples", examples);
-    if (seed.item<int64_t>() != static_cast<int64_t>(options_.seed) ||
-        examples.item<int64_t>() != static_cast<int64_t>(examples_.size())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          training_state_path, " was written with seed ", seed.item<int64_t>(), " and ",
-          examples.item<int64_t>(), " examples; this run has seed ", options_.seed, " and ",
-          examples_.size()));
-    }
-    torch::serialize::InputArchive model_archive, optimizer_archive;
-    archive.read("model", model_archive);
-    archive.read("optimizer", optimizer_archive);
-    torch::NoGradGuard no_grad;
-    for (auto& p : model_->named_parameters()) {
-      torch::Tensor saved;
-      model_archive.read(p.key(), saved);
-      if (saved.sizes() != p.value().sizes()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            training_state_path, ": ", p.key(), " has shape ", c10::str(saved.sizes()),
-            ", the model has ", c10::str(p.value().sizes())));
-      }
-      p.value().copy_(saved);
-    }
-    optimizer_->load(optimizer_archive);
-    step_ = step.item<int64_t>();
-    return absl::OkStatus();
-  }, absl::StatusCode::kDataLoss);
+  return common::GuardTorch(
+      "restore training state",
+      [&]() -> absl::Status {
+        torch::Tensor step, seed, examples;
+        archive.read("step", step);
+        archive.read("seed", seed);
+        archive.read("examples", examples);
+        if (seed.item<int64_t>() != static_cast<int64_t>(options_.seed) ||
+            examples.item<int64_t>() != static_cast<int64_t>(examples_.size())) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(training_state_path, " was written with seed ", seed.item<int64_t>(),
+                           " and ", examples.item<int64_t>(), " examples; this run has seed ",
+                           options_.seed, " and ", examples_.size()));
+        }
+        torch::serialize::InputArchive model_archive, optimizer_archive;
+        archive.read("model", model_archive);
+        archive.read("optimizer", optimizer_archive);
+        torch::NoGradGuard no_grad;
+        for (auto& p : model_->named_parameters()) {
+          torch::Tensor saved;
+          model_archive.read(p.key(), saved);
+          if (saved.sizes() != p.value().sizes()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                training_state_path, ": ", p.key(), " has shape ", c10::str(saved.sizes()),
+                ", the model has ", c10::str(p.value().sizes())));
+          }
+          p.value().copy_(saved);
+        }
+        optimizer_->load(optimizer_archive);
+        step_ = step.item<int64_t>();
+        return absl::OkStatus();
+      },
+      absl::StatusCode::kDataLoss);
 }
 
 absl::StatusOr<std::string> SftTrainer::LatestCheckpoint(const std::string& out_dir) {
@@ -287,7 +310,7 @@ absl::StatusOr<std::string> SftTrainer::LatestCheckpoint(const std::string& out_
     const std::string name = entry.path().filename().string();
     if (name.rfind(kCheckpointPrefix, 0) != 0) continue;
     if (!fs::exists(entry.path() / kStateFile)) continue;  // incomplete
-    if (name > best) best = name;  // zero-padded step numbers sort as text
+    if (name > best) best = name;                          // zero-padded step numbers sort as text
   }
   if (best.empty()) return absl::NotFoundError(absl::StrCat("no checkpoint in ", out_dir));
   return (fs::path(out_dir) / best).string();

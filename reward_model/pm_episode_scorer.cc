@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/torch_boundary.h"
+#include "policy/sharded_batch.h"
 #include "reward_model/pm_checkpoint.h"
 #include "reward_model/preference_model.h"
 
@@ -35,16 +36,21 @@ class PmEpisodeScorer : public policy::EpisodeScorer {
       }
       const int64_t b = static_cast<int64_t>(rows.size());
       PmBatch batch;
-      batch.ids = torch::full({b, t}, eos, torch::kLong);      // (B, T) right-padded
-      batch.last_index = torch::zeros({b}, torch::kLong);     // (B)
+      batch.ids = torch::full({b, t}, eos, torch::kLong);  // (B, T) right-padded
+      batch.last_index = torch::zeros({b}, torch::kLong);  // (B)
       auto ids = batch.ids.accessor<int64_t, 2>();
       auto last = batch.last_index.accessor<int64_t, 1>();
       for (int64_t i = 0; i < b; ++i) {
         for (size_t j = 0; j < rows[i].size(); ++j) ids[i][j] = rows[i][j];
         last[i] = static_cast<int64_t>(rows[i].size()) - 1;
       }
-      torch::Tensor scores =
-          (model_->forward(batch) - model_->score_offset).to(torch::kDouble).contiguous();  // (B)
+      torch::Tensor scores = policy::ShardedMap(b, [&](policy::ShardRange rows) {
+        PmBatch part;
+        part.ids = batch.ids.narrow(0, rows.begin, rows.end - rows.begin);                // (b, T)
+        part.last_index = batch.last_index.narrow(0, rows.begin, rows.end - rows.begin);  // (b)
+        return model_->forward(part);                                                     // (b)
+      });
+      scores = (scores - model_->score_offset).to(torch::kDouble).contiguous();  // (B)
       return std::vector<double>(scores.data_ptr<double>(), scores.data_ptr<double>() + b);
     });
   }
