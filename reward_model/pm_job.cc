@@ -198,8 +198,11 @@ absl::StatusOr<v1::PmReport> RunPmJob(const PmJobInputs& in, const PmJobCallback
     if (spec.loss() != v1::PM_LOSS_IMITATION) {
       auto offset = BaseScoreOffset(model, *base, data->test.empty() ? data->train : data->test, in);
       if (!offset.ok()) return offset.status();
-      model->score_offset.fill_(*offset);
-      report.set_score_offset(*offset);
+      // Rounded to the float the checkpoint stores, so the report states
+      // exactly the offset that scoring will subtract.
+      const float stored = static_cast<float>(*offset);
+      model->score_offset.fill_(stored);
+      report.set_score_offset(stored);
     }
     if (in.rank == 0) {
       if (auto s = WritePmCheckpoint(model, report, spec, in.output_dir); !s.ok()) return s;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/torch_boundary.h"
+#include "policy/sharded_batch.h"
 #include "reward_model/pm_losses.h"
 
 namespace shammie::reward_model {
@@ -38,8 +39,8 @@ absl::StatusOr<std::unique_ptr<PmTrainer>> PmTrainer::Create(PreferenceModel mod
     return absl::InvalidArgumentError(absl::StrCat("epochs must be > 0, got ", options.epochs));
   }
   if (options.world_size < 1 || options.rank < 0 || options.rank >= options.world_size) {
-    return absl::InvalidArgumentError(absl::StrCat("rank ", options.rank, " / world_size ",
-                                                   options.world_size, " out of range"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank ", options.rank, " / world_size ", options.world_size, " out of range"));
   }
   if (options.world_size > 1 && !options.allreduce) {
     return absl::InvalidArgumentError("allreduce: required when world_size > 1");
@@ -106,16 +107,17 @@ torch::Tensor PmTrainer::StepLoss(const std::vector<const PmPair*>& pairs, doubl
   if (options_.loss == v1::PM_LOSS_IMITATION) {
     // Cross-entropy on the chosen responses only; accuracy by mean logprob.
     PmBatch batch = MakePmBatch(encode_, contexts, responses, eos_, max_len);
-    torch::Tensor logits = model_->logits(batch);                               // (2B, T, V)
-    torch::Tensor good_mask = batch.response_mask.clone();                      // (2B, T)
+    torch::Tensor logits = model_->logits(batch);           // (2B, T, V)
+    torch::Tensor good_mask = batch.response_mask.clone();  // (2B, T)
     good_mask.narrow(0, B, B).zero_();
-    torch::Tensor loss = ImitationLoss(logits, batch.targets, good_mask);       // ()
+    torch::Tensor loss = ImitationLoss(logits, batch.targets, good_mask);  // ()
     {
       torch::NoGradGuard no_grad;
-      torch::Tensor lp = policy::TokenLogProbs(logits, batch.targets);          // (2B, T)
-      torch::Tensor mean = (lp * batch.response_mask).sum(1) /
-                           batch.response_mask.sum(1).clamp_min(1.0);           // (2B)
-      *accuracy = (mean.narrow(0, 0, B) > mean.narrow(0, B, B)).to(torch::kFloat64).mean().item<double>();
+      torch::Tensor lp = policy::TokenLogProbs(logits, batch.targets);  // (2B, T)
+      torch::Tensor mean =
+          (lp * batch.response_mask).sum(1) / batch.response_mask.sum(1).clamp_min(1.0);  // (2B)
+      *accuracy =
+          (mean.narrow(0, 0, B) > mean.narrow(0, B, B)).to(torch::kFloat64).mean().item<double>();
     }
     return loss;
   }
@@ -152,9 +154,9 @@ absl::Status PmTrainer::Train(const Hooks& hooks) {
       const int64_t global_n = std::min<int64_t>(
           options_.batch_size,
           static_cast<int64_t>(train_.size()) - (step_ % steps_per_epoch_) * options_.batch_size);
-      const double lr = options_.learning_rate *
-                        std::min(1.0, static_cast<double>(step_ + 1) /
-                                          std::max<int64_t>(1, options_.warmup_steps));
+      const double lr =
+          options_.learning_rate * std::min(1.0, static_cast<double>(step_ + 1) /
+                                                     std::max<int64_t>(1, options_.warmup_steps));
       for (auto& group : optimizer_->param_groups()) {
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       }
@@ -162,10 +164,29 @@ absl::Status PmTrainer::Train(const Hooks& hooks) {
       double accuracy = 0;
       torch::Tensor loss;
       if (!local.empty()) {
-        loss = StepLoss(local, &accuracy);  // ()
-        // Scaled by this rank's share, so the summed gradients equal those
-        // of the mean loss over the global batch.
-        (loss * (static_cast<double>(local.size()) / global_n)).backward();
+        // This rank's pairs as one shard per core (policy/sharded_batch.h),
+        // each loss scaled by its share of the global batch so the summed
+        // gradients equal those of the mean loss over the global batch (the
+        // ranks below use the same weighting).
+        const int64_t n = static_cast<int64_t>(local.size());
+        const int shards = policy::ShardCount(n, /*min_rows_per_shard=*/2);
+        std::vector<double> losses(shards), accuracies(shards);
+        policy::ShardedBackward(
+            n, shards, model_->parameters(), [&](int shard, policy::ShardRange rows) {
+              const std::vector<const PmPair*> part(local.begin() + rows.begin,
+                                                    local.begin() + rows.end);
+              torch::Tensor part_loss = StepLoss(part, &accuracies[shard]);  // ()
+              const double weight = static_cast<double>(rows.end - rows.begin);
+              losses[shard] = part_loss.item<double>() * weight / n;
+              accuracies[shard] *= weight / n;
+              return part_loss * (weight / global_n);
+            });
+        double total = 0;
+        for (int sh = 0; sh < shards; ++sh) {
+          total += losses[sh];
+          accuracy += accuracies[sh];
+        }
+        loss = torch::tensor(total, torch::kDouble);  // () mean over this rank's pairs
       }
       if (options_.world_size > 1) {
         std::vector<torch::Tensor> grads;
@@ -253,7 +274,8 @@ std::vector<double> ScoreTexts(PreferenceModel& model, const Encoder& encode, in
       r.push_back(&responses[j]);
     }
     torch::Tensor s = model->forward(MakePmBatch(encode, c, r, eos, max_len))
-                          .to(torch::kFloat64).contiguous();  // (B)
+                          .to(torch::kFloat64)
+                          .contiguous();  // (B)
     out.insert(out.end(), s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
   }
   return out;
@@ -270,12 +292,19 @@ std::vector<ScoredPair> ScorePairs(PreferenceModel& model, const Encoder& encode
   for (size_t i = 0; i < pairs.size(); i += batch_size) {
     const size_t end = std::min(pairs.size(), i + batch_size);
     std::vector<const std::string*> c, r;
-    for (size_t j = i; j < end; ++j) { c.push_back(&pairs[j].context); r.push_back(&pairs[j].response_a); }
-    for (size_t j = i; j < end; ++j) { c.push_back(&pairs[j].context); r.push_back(&pairs[j].response_b); }
+    for (size_t j = i; j < end; ++j) {
+      c.push_back(&pairs[j].context);
+      r.push_back(&pairs[j].response_a);
+    }
+    for (size_t j = i; j < end; ++j) {
+      c.push_back(&pairs[j].context);
+      r.push_back(&pairs[j].response_b);
+    }
     PmBatch batch = MakePmBatch(encode, c, r, eos, max_len);
     torch::Tensor s = (loss == v1::PM_LOSS_IMITATION ? model->response_logprob(batch)
                                                      : model->forward(batch) - offset)
-                          .to(torch::kFloat64).contiguous();  // (2B)
+                          .to(torch::kFloat64)
+                          .contiguous();  // (2B)
     const int64_t B = static_cast<int64_t>(end - i);
     for (int64_t b = 0; b < B; ++b) {
       const PmPair& p = pairs[i + b];
