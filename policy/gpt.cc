@@ -16,6 +16,8 @@
 #include <cmath>
 #include <limits>
 
+#include "policy/gelu.h"
+
 namespace shammie::policy {
 namespace {
 
@@ -150,9 +152,8 @@ MlpImpl::MlpImpl(const GptConfig& config) {
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x, const InferenceWeights::Layer* w,
                                const torch::Tensor& residual) {
-  torch::Tensor h = torch::gelu(Affine(x, c_fc, w ? &w->c_fc : nullptr),
-                                /*approximate=*/"tanh");           // (B, T, 4C)
-  return Affine(h, c_proj, w ? &w->mlp_proj : nullptr, residual);  // (B, T, C)
+  torch::Tensor h = GeluTanh(Affine(x, c_fc, w ? &w->c_fc : nullptr));  // (B, T, 4C)
+  return Affine(h, c_proj, w ? &w->mlp_proj : nullptr, residual);       // (B, T, C)
 }
 
 BlockImpl::BlockImpl(const GptConfig& config) {
