@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "common/torch_boundary.h"
+#include "policy/fused_adam.h"
 #include "policy/ppo_advantages.h"
 #include "policy/ppo_losses.h"
 #include "policy/ppo_rewards.h"
@@ -39,9 +40,9 @@ double Sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.e
 // mean and (population) variance, summed across ranks in double precision.
 torch::Tensor WhitenAcrossRanks(const torch::Tensor& x, const torch::Tensor& mask,
                                 const PpoDataParallel& parallel) {
-  if (!parallel.enabled()) return Whiten(x, mask);  // (b, R)
-  torch::Tensor xd = x.to(torch::kDouble);                                   // (b, R)
-  torch::Tensor md = mask.to(torch::kDouble);                                // (b, R)
+  if (!parallel.enabled()) return Whiten(x, mask);                              // (b, R)
+  torch::Tensor xd = x.to(torch::kDouble);                                      // (b, R)
+  torch::Tensor md = mask.to(torch::kDouble);                                   // (b, R)
   std::vector<torch::Tensor> first{torch::stack({(xd * md).sum(), md.sum()})};  // (2)
   parallel.Sum(first);
   const double count = std::max(first[0][1].item<double>(), 1.0);
@@ -86,24 +87,24 @@ absl::StatusOr<std::unique_ptr<PpoTrainer>> PpoTrainer::Create(const PpoOptions&
   const GptConfig& pc = models.policy->config();
   const GptConfig& rc = models.reference->config();
   if (!SameShape(pc, rc)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("reference_checkpoint has shape ", ShapeString(rc),
-                     " but the policy has ", ShapeString(pc)));
+    return absl::InvalidArgumentError(absl::StrCat("reference_checkpoint has shape ",
+                                                   ShapeString(rc), " but the policy has ",
+                                                   ShapeString(pc)));
   }
   if (prompts.empty()) return absl::InvalidArgumentError("prompts: the prompt set is empty");
   for (size_t i = 0; i < prompts.size(); ++i) {
     const size_t n = prompts[i].context_ids.size();
     if (n == 0) return absl::InvalidArgumentError(absl::StrCat("prompts[", i, "] is empty"));
     if (n + options.max_response_tokens > static_cast<size_t>(pc.n_positions)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "max_response_tokens: prompts[", i, "] has ", n, " tokens; with ",
-          options.max_response_tokens, " response tokens it exceeds the model's ",
-          pc.n_positions, " positions"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("max_response_tokens: prompts[", i, "] has ", n, " tokens; with ",
+                       options.max_response_tokens, " response tokens it exceeds the model's ",
+                       pc.n_positions, " positions"));
     }
   }
   return common::GuardTorch("create PPO trainer", [&]() -> std::unique_ptr<PpoTrainer> {
-    return std::unique_ptr<PpoTrainer>(
-        new PpoTrainer(options, std::move(models), std::move(prompts), scorers, std::move(parallel)));
+    return std::unique_ptr<PpoTrainer>(new PpoTrainer(
+        options, std::move(models), std::move(prompts), scorers, std::move(parallel)));
   });
 }
 
@@ -125,8 +126,8 @@ PpoTrainer::PpoTrainer(const PpoOptions& options, PpoModels models, std::vector<
                       std::make_unique<torch::optim::AdamOptions>(options_.learning_rate));
   groups.emplace_back(policy_->value_head->parameters(),
                       std::make_unique<torch::optim::AdamOptions>(value_lr));
-  optimizer_ = std::make_unique<torch::optim::Adam>(std::move(groups),
-                                                    torch::optim::AdamOptions(options_.learning_rate));
+  optimizer_ = std::make_unique<FusedAdam>(std::move(groups),
+                                           torch::optim::AdamOptions(options_.learning_rate));
   SamplerOptions so;
   so.eos_token_id = models_.eos_token_id;
   so.pad_token_id = models_.pad_token_id;
@@ -203,12 +204,12 @@ absl::StatusOr<PpoStepMetrics> PpoTrainer::RunStep() {
   const absl::Time t2 = absl::Now();
 
   // 3. Advantages: KL-penalized per-token rewards → GAE → whitening.
-  const torch::Tensor& mask = rollout.mask;                                   // (b, R)
+  const torch::Tensor& mask = rollout.mask;                                           // (b, R)
   torch::Tensor score_t = torch::tensor(scores, torch::kDouble).to(torch::kFloat32);  // (b)
-  KlPenalizedRewards rewards = ComputeKlPenalizedRewards(
-      score_t, rollout.old_logprobs, rollout.ref_logprobs, mask, kl_.beta());
-  Advantages adv = ComputeGae(rewards.rewards, rollout.old_values, mask, options_.gamma,
-                              options_.lam);
+  KlPenalizedRewards rewards = ComputeKlPenalizedRewards(score_t, rollout.old_logprobs,
+                                                         rollout.ref_logprobs, mask, kl_.beta());
+  Advantages adv =
+      ComputeGae(rewards.rewards, rollout.old_values, mask, options_.gamma, options_.lam);
   torch::Tensor advantages = options_.whiten_advantages
                                  ? WhitenAcrossRanks(adv.advantages, mask, parallel_)
                                  : adv.advantages;  // (b, R)

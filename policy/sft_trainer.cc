@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "common/torch_boundary.h"
+#include "policy/fused_adam.h"
 #include "policy/sharded_batch.h"
 
 namespace shammie::policy {
@@ -94,7 +95,7 @@ SftTrainer::SftTrainer(Gpt model, std::vector<SftExample> examples, SftOptions o
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay, adamw(options_.weight_decay));
   groups.emplace_back(no_decay, adamw(0.0));
-  optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups));
+  optimizer_ = std::make_unique<FusedAdamW>(std::move(groups));
 }
 
 SftTrainer::~SftTrainer() = default;

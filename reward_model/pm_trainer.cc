@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/torch_boundary.h"
+#include "policy/fused_adam.h"
 #include "policy/sharded_batch.h"
 #include "reward_model/pm_losses.h"
 
@@ -62,7 +63,7 @@ PmTrainer::PmTrainer(PreferenceModel model, Encoder encode, int64_t eos, std::ve
   const int64_t n = static_cast<int64_t>(train_.size());
   steps_per_epoch_ = (n + options_.batch_size - 1) / options_.batch_size;
   total_steps_ = steps_per_epoch_ * options_.epochs;
-  optimizer_ = std::make_unique<torch::optim::AdamW>(
+  optimizer_ = std::make_unique<policy::FusedAdamW>(
       model_->parameters(), torch::optim::AdamWOptions(options_.learning_rate)
                                 .betas({0.9, 0.95})
                                 .weight_decay(options_.weight_decay));
