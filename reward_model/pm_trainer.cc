@@ -261,24 +261,29 @@ absl::Status PmTrainer::LoadState(const std::string& dir) {
       absl::StatusCode::kDataLoss);
 }
 
+// Both scorers split the rows into one shard per core (each shard in
+// batch_size chunks) and write results by index.
 std::vector<double> ScoreTexts(PreferenceModel& model, const Encoder& encode, int64_t eos,
                                const std::vector<std::string>& contexts,
                                const std::vector<std::string>& responses, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   model->eval();
-  std::vector<double> out;
+  const int64_t n = static_cast<int64_t>(contexts.size());
+  std::vector<double> out(n);
   const int64_t max_len = model->trunk->config().n_positions;
-  for (size_t i = 0; i < contexts.size(); i += batch_size) {
-    std::vector<const std::string*> c, r;
-    for (size_t j = i; j < std::min(contexts.size(), i + batch_size); ++j) {
-      c.push_back(&contexts[j]);
-      r.push_back(&responses[j]);
+  policy::RunShards(n, policy::ShardCount(n, batch_size), [&](int, policy::ShardRange rows) {
+    for (int64_t i = rows.begin; i < rows.end; i += batch_size) {
+      std::vector<const std::string*> c, r;
+      for (int64_t j = i; j < std::min(rows.end, i + batch_size); ++j) {
+        c.push_back(&contexts[j]);
+        r.push_back(&responses[j]);
+      }
+      torch::Tensor s = model->forward(MakePmBatch(encode, c, r, eos, max_len))
+                            .to(torch::kFloat64)
+                            .contiguous();  // (B)
+      std::copy(s.data_ptr<double>(), s.data_ptr<double>() + s.numel(), out.begin() + i);
     }
-    torch::Tensor s = model->forward(MakePmBatch(encode, c, r, eos, max_len))
-                          .to(torch::kFloat64)
-                          .contiguous();  // (B)
-    out.insert(out.end(), s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
-  }
+  });
   return out;
 }
 
@@ -289,36 +294,39 @@ std::vector<ScoredPair> ScorePairs(PreferenceModel& model, const Encoder& encode
   model->eval();
   const double offset = model->score_offset.item<double>();
   const int64_t max_len = model->trunk->config().n_positions;
-  std::vector<ScoredPair> out;
-  for (size_t i = 0; i < pairs.size(); i += batch_size) {
-    const size_t end = std::min(pairs.size(), i + batch_size);
-    std::vector<const std::string*> c, r;
-    for (size_t j = i; j < end; ++j) {
-      c.push_back(&pairs[j].context);
-      r.push_back(&pairs[j].response_a);
+  const int64_t n = static_cast<int64_t>(pairs.size());
+  std::vector<ScoredPair> out(n);
+  policy::RunShards(n, policy::ShardCount(n, batch_size), [&](int, policy::ShardRange rows) {
+    for (int64_t i = rows.begin; i < rows.end; i += batch_size) {
+      const int64_t end = std::min(rows.end, i + batch_size);
+      std::vector<const std::string*> c, r;
+      for (int64_t j = i; j < end; ++j) {
+        c.push_back(&pairs[j].context);
+        r.push_back(&pairs[j].response_a);
+      }
+      for (int64_t j = i; j < end; ++j) {
+        c.push_back(&pairs[j].context);
+        r.push_back(&pairs[j].response_b);
+      }
+      PmBatch batch = MakePmBatch(encode, c, r, eos, max_len);
+      torch::Tensor s = (loss == v1::PM_LOSS_IMITATION ? model->response_logprob(batch)
+                                                       : model->forward(batch) - offset)
+                            .to(torch::kFloat64)
+                            .contiguous();  // (2B)
+      const double* score = s.data_ptr<double>();
+      const int64_t B = end - i;
+      for (int64_t b = 0; b < B; ++b) {
+        const PmPair& p = pairs[i + b];
+        ScoredPair& sp = out[i + b];
+        sp.score_a = score[b];
+        sp.score_b = score[B + b];
+        sp.a_preferred = p.a_preferred;
+        sp.labeler = p.labeler;
+        sp.source = p.source;
+        sp.gold = gold.empty() ? 0 : gold[i + b];
+      }
     }
-    for (size_t j = i; j < end; ++j) {
-      c.push_back(&pairs[j].context);
-      r.push_back(&pairs[j].response_b);
-    }
-    PmBatch batch = MakePmBatch(encode, c, r, eos, max_len);
-    torch::Tensor s = (loss == v1::PM_LOSS_IMITATION ? model->response_logprob(batch)
-                                                     : model->forward(batch) - offset)
-                          .to(torch::kFloat64)
-                          .contiguous();  // (2B)
-    const int64_t B = static_cast<int64_t>(end - i);
-    for (int64_t b = 0; b < B; ++b) {
-      const PmPair& p = pairs[i + b];
-      ScoredPair sp;
-      sp.score_a = s[b].item<double>();
-      sp.score_b = s[B + b].item<double>();
-      sp.a_preferred = p.a_preferred;
-      sp.labeler = p.labeler;
-      sp.source = p.source;
-      sp.gold = gold.empty() ? 0 : gold[i + b];
-      out.push_back(std::move(sp));
-    }
-  }
+  });
   return out;
 }
 
