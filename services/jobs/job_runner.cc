@@ -24,6 +24,7 @@ struct JobRunner::Running {
   v1::StoredJob snapshot ABSL_GUARDED_BY(mu);
   std::atomic<bool> cancelled{false};
   std::thread thread;
+  uint64_t ticket = 0;  // launch order: pending jobs take free slots in this order
 };
 
 class JobRunner::Context : public JobContext {
@@ -40,8 +41,7 @@ class JobRunner::Context : public JobContext {
         .IgnoreError();  // progress is advisory; the next report retries
   }
   void ReportPartialResult(const google::protobuf::Any& result) override {
-    Mutate([&](v1::StoredJob& j) { *j.mutable_result() = result; }, /*sync=*/false)
-        .IgnoreError();
+    Mutate([&](v1::StoredJob& j) { *j.mutable_result() = result; }, /*sync=*/false).IgnoreError();
   }
   absl::Status SaveResumePoint(const std::string& checkpoint, uint64_t step) override {
     return Mutate(
@@ -88,8 +88,8 @@ absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Create(const JobRunnerOpti
     }
     job.mutable_status()->set_resumes(job.status().resumes() + 1);
     job.mutable_status()->set_resumed_from_step(job.resume_step());
-    SHAMMIE_LOG(INFO) << "resuming job " << job.status().id() << " from step "
-                      << job.resume_step() << " (" << job.resume_checkpoint() << ")";
+    SHAMMIE_LOG(INFO) << "resuming job " << job.status().id() << " from step " << job.resume_step()
+                      << " (" << job.resume_checkpoint() << ")";
     runner->Launch(std::move(job));
   }
   return runner;
@@ -97,9 +97,9 @@ absl::StatusOr<std::unique_ptr<JobRunner>> JobRunner::Create(const JobRunnerOpti
 
 JobRunner::JobRunner(const JobRunnerOptions& options)
     : options_(options),
-      job_metrics_(options.metrics ? std::make_unique<metrics::JobMetrics>(
-                                         options.metrics, options.trainer)
-                                   : nullptr) {}
+      job_metrics_(options.metrics
+                       ? std::make_unique<metrics::JobMetrics>(options.metrics, options.trainer)
+                       : nullptr) {}
 
 JobRunner::~JobRunner() {
   std::vector<Running*> all;
@@ -128,12 +128,14 @@ void JobRunner::Launch(v1::StoredJob job) {
     absl::MutexLock lock(&r->mu);
     id = r->snapshot.status().id();
   }
+  r->ticket = next_ticket_++;
+  waiting_.insert(r->ticket);
   running_[id] = std::move(running);
   r->thread = std::thread([this, r] { RunWorker(r); });
 }
 
 absl::StatusOr<v1::StoredJob> JobRunner::Start(const std::string& key,
-                                              const google::protobuf::Any& spec) {
+                                               const google::protobuf::Any& spec) {
   absl::MutexLock lock(&mu_);
   if (shutting_down_) return absl::UnavailableError("trainer is shutting down");
   auto created = options_.store->CreateOrGet(key, spec, options_.clock->Now());
@@ -214,15 +216,23 @@ absl::StatusOr<v1::StoredJob> JobRunner::Cancel(const std::string& id) {
 }
 
 void JobRunner::RunWorker(Running* r) {
-  if (options_.max_running > 0) {
-    // Wait PENDING for a free slot (or a cancel / shutdown).
+  if (options_.max_running <= 0) {
+    absl::MutexLock lock(&mu_);
+    waiting_.erase(r->ticket);
+  } else {
+    // Wait PENDING for a free slot (or a cancel / shutdown). Slots go to the
+    // waiting jobs in launch order, not to whichever worker thread wakes
+    // first: jobs run in the order they were submitted.
     bool start;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this, r]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return running_count_ < options_.max_running || r->cancelled.load() || shutting_down_;
+        const bool next = *waiting_.begin() == r->ticket;
+        return (next && running_count_ < options_.max_running) || r->cancelled.load() ||
+               shutting_down_;
       };
       mu_.Await(absl::Condition(&ready));
+      waiting_.erase(r->ticket);
       start = !r->cancelled.load() && !shutting_down_;
       if (start) ++running_count_;
     }

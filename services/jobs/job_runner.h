@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,8 +40,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "google/protobuf/any.pb.h"
-#include "shammie/v1/jobs.pb.h"
 #include "services/metrics/job_metrics.h"
+#include "shammie/v1/jobs.pb.h"
 #include "storage/job_store.h"
 
 namespace shammie::jobs {
@@ -73,9 +74,9 @@ struct JobOutcome {
 using JobWork = std::function<absl::StatusOr<JobOutcome>(JobContext& context)>;
 
 struct JobRunnerOptions {
-  storage::JobStore* store = nullptr;               // not owned; outlives the runner
-  common::Clock* clock = common::Clock::Real();     // not owned
-  JobWork work;                                     // required
+  storage::JobStore* store = nullptr;            // not owned; outlives the runner
+  common::Clock* clock = common::Clock::Real();  // not owned
+  JobWork work;                                  // required
   // Jobs that run at once; the others wait PENDING, in start order. 0 =
   // no limit. (Training jobs compete for the same cores: one at a time is
   // usually fastest.)
@@ -149,6 +150,9 @@ class JobRunner {
   std::map<std::string, std::unique_ptr<Running>> running_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   int running_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // Tickets of launched jobs that have not yet taken (or given up) a slot.
+  std::set<uint64_t> waiting_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Listeners are called under this lock so Unsubscribe can promise no later
   // calls; it is never held while taking mu_.

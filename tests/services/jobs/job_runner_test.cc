@@ -23,8 +23,9 @@ namespace fs = std::filesystem;
 struct Script {
   std::atomic<bool> hold{false};
   std::atomic<int> steps_run{0};
-  std::atomic<int> hold_after{-1};  // sets `hold` once this step is done
+  std::atomic<int> hold_after{-1};   // sets `hold` once this step is done
   std::vector<uint64_t> started_at;  // resume_step seen at each start
+  std::vector<std::string> started;  // job keys in the order their work began
   absl::Mutex mu;
 
   JobWork Work() {
@@ -34,6 +35,7 @@ struct Script {
       {
         absl::MutexLock lock(&mu);
         started_at.push_back(ctx.job().resume_step());
+        started.push_back(ctx.job().status().key());
       }
       for (uint64_t step = ctx.job().resume_step() + 1; step <= spec.epochs(); ++step) {
         while (hold.load()) {
@@ -285,6 +287,24 @@ TEST_F(JobRunnerTest, MaxRunningQueuesJobsPendingAndCancelWorksWhileQueued) {
   EXPECT_EQ(runner_->WaitUntilDone(b->status().id(), absl::Seconds(30))->status().state(),
             v1::JOB_SUCCEEDED);
   EXPECT_EQ(script_.steps_run.load(), 4);
+}
+
+TEST_F(JobRunnerTest, QueuedJobsStartInSubmissionOrder) {
+  // Regression: a free slot went to whichever waiting worker thread woke
+  // first, so a job submitted later could run before an earlier one.
+  StartRunner(/*max_running=*/1);
+  std::vector<std::string> keys, ids;
+  for (int i = 0; i < 8; ++i) {
+    keys.push_back("job-" + std::to_string(i));
+    auto job = runner_->Start(keys.back(), Spec(1));
+    ASSERT_TRUE(job.ok()) << job.status();
+    ids.push_back(job->status().id());
+  }
+  for (const std::string& id : ids) {
+    EXPECT_EQ(runner_->WaitUntilDone(id, absl::Seconds(30))->status().state(), v1::JOB_SUCCEEDED);
+  }
+  absl::MutexLock lock(&script_.mu);
+  EXPECT_EQ(script_.started, keys);
 }
 
 }  // namespace

@@ -3,11 +3,10 @@
 // naming the field, a job that trains and streams progress to WatchJob and
 // writes its checkpoint folder, idempotent keys, cancel, and a collector
 // that goes away mid-job.
-#include "services/pm_trainer/pm_trainer_server.h"
-
 #include <filesystem>
 
 #include "reward_model/pm_checkpoint.h"
+#include "services/pm_trainer/pm_trainer_server.h"
 #include "shammie/v1/pm_trainer.grpc.pb.h"
 #include "tests/lib/collector_fixture.h"
 #include "tests/services/pm_trainer/pm_trainer_test_util.h"
@@ -200,7 +199,10 @@ TEST_F(PmTrainerServiceTest, CollectorGoneMidJobFailsTheJobAndWritesNoCheckpoint
   StartTrainer(/*max_running=*/1);
   // A long job holds the only slot; the second waits PENDING, accepted.
   v1::PmJobSpec long_spec = Spec("long");
-  long_spec.set_epochs(100);  // the most allowed: it is cancelled long before the end
+  // The most epochs allowed, one pair per step (~16,000 steps): it is
+  // cancelled long before the end, however fast training gets.
+  long_spec.set_epochs(100);
+  long_spec.set_batch_size(1);
   v1::PmJob first, second;
   ASSERT_TRUE(Start(long_spec, &first).ok());
   ASSERT_TRUE(Start(Spec("second"), &second).ok());
@@ -228,8 +230,9 @@ TEST_F(PmTrainerServiceTest, CollectorGoneMidJobFailsTheJobAndWritesNoCheckpoint
   ASSERT_TRUE(pm_->CancelJob(&ctx, cancel, &first).ok());
 
   v1::PmJob done = WaitDone(second.status().id());
-  EXPECT_EQ(done.status().state(), v1::JOB_FAILED);
-  EXPECT_NE(done.status().error().find("collector at "), std::string::npos) << done.status().error();
+  EXPECT_EQ(done.status().state(), v1::JOB_FAILED) << done.DebugString();
+  EXPECT_NE(done.status().error().find("collector at "), std::string::npos)
+      << done.status().error();
   EXPECT_EQ(WaitDone(first.status().id()).status().state(), v1::JOB_CANCELLED);
   // No checkpoint, finished or half-written.
   const fs::path checkpoints = fs::path(trainer_dir_.Sub("pm")) / "checkpoints";
