@@ -1,6 +1,5 @@
-// Sharding a PM training step over the cores (policy/sharded_batch.h) must
-// not change what is learned: the same steps with one shard and with two
-// end at the same weights, up to float rounding.
+// Scoring pairs with the rows sharded over the cores (policy/sharded_batch.h)
+// gives the scores of one thread, pair by pair.
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -22,64 +21,14 @@ std::vector<PmPair> Pairs() {
   std::vector<PmPair> out;
   for (int i = 0; i < 64; ++i) {
     PmPair p;
-    p.context = "\n\nHuman: What is " + std::to_string(i % 9) + " plus 2?\n\nAssistant:";
+    p.context = "\n\nHuman: What is " + std::to_string(i % 9) + " plus 2?" +
+                std::string(7 * (i % 6), 'x') + "\n\nAssistant:";
     p.response_a = " " + std::to_string(i % 9 + 2) + "." + std::string(i % 3, ' ');
     p.response_b = " I will not say." + std::string(i % 5, '!');
     p.a_preferred = (i % 4) != 0;
     out.push_back(std::move(p));
   }
   return out;
-}
-
-torch::Tensor TrainWithShards(const char* shards, v1::PmLoss loss) {
-  setenv("SHAMMIE_BATCH_THREADS", shards, 1);
-  torch::manual_seed(3);
-  policy::GptConfig c;
-  c.n_layer = 2;
-  c.n_head = 4;
-  c.n_embd = 64;
-  c.n_positions = 64;
-  PreferenceModel model{policy::Gpt(c)};
-  PmTrainOptions o;
-  o.batch_size = 32;
-  o.seed = 3;
-  o.epochs = 3;
-  o.learning_rate = 1e-3;
-  o.warmup_steps = 1;
-  o.loss = loss;
-  auto trainer = PmTrainer::Create(model, EncodeBytes, kEos, Pairs(), o);
-  EXPECT_TRUE(trainer.ok()) << trainer.status();
-  EXPECT_TRUE((*trainer)->Train({}).ok());
-  unsetenv("SHAMMIE_BATCH_THREADS");
-  std::vector<torch::Tensor> flat;
-  for (const auto& p : model->parameters()) flat.push_back(p.detach().reshape({-1}));
-  return torch::cat(flat);  // (N)
-}
-
-TEST(PmTrainerShardsTest, TwoShardsLearnWhatOneShardLearns) {
-  // The pairwise losses are means over pairs, so pair-weighted shards add up
-  // to the batch loss exactly. (The imitation baseline's token mean is
-  // weighted per pair across shards, as it is across ranks.)
-  for (v1::PmLoss loss : {v1::PM_LOSS_RANKED, v1::PM_LOSS_KWISE}) {
-    torch::Tensor one = TrainWithShards("1", loss);
-    torch::Tensor two = TrainWithShards("2", loss);
-    torch::Tensor start = [] {
-      torch::manual_seed(3);
-      policy::GptConfig c;
-      c.n_layer = 2;
-      c.n_head = 4;
-      c.n_embd = 64;
-      c.n_positions = 64;
-      PreferenceModel m{policy::Gpt(c)};
-      std::vector<torch::Tensor> flat;
-      for (const auto& p : m->parameters()) flat.push_back(p.detach().reshape({-1}));
-      return torch::cat(flat);
-    }();
-    const double moved = (one - start).abs().mean().item<double>();
-    const double apart = (one - two).abs().mean().item<double>();
-    EXPECT_GT(moved, 1e-4) << "training changed nothing";
-    EXPECT_LT(apart, moved * 1e-2) << "loss " << loss << ": moved " << moved << ", apart " << apart;
-  }
 }
 
 TEST(PmTrainerShardsTest, ScoringIsTheSameWithOneShardOrTwo) {
@@ -97,9 +46,11 @@ TEST(PmTrainerShardsTest, ScoringIsTheSameWithOneShardOrTwo) {
   std::vector<PmPair> pairs = Pairs();
   std::vector<int> gold(pairs.size(), 1);
   setenv("SHAMMIE_BATCH_THREADS", "1", 1);
-  std::vector<ScoredPair> one = ScorePairs(model, EncodeBytes, kEos, pairs, v1::PM_LOSS_RANKED, 8, gold);
+  std::vector<ScoredPair> one =
+      ScorePairs(model, EncodeBytes, kEos, pairs, v1::PM_LOSS_RANKED, 8, gold);
   setenv("SHAMMIE_BATCH_THREADS", "2", 1);
-  std::vector<ScoredPair> two = ScorePairs(model, EncodeBytes, kEos, pairs, v1::PM_LOSS_RANKED, 8, gold);
+  std::vector<ScoredPair> two =
+      ScorePairs(model, EncodeBytes, kEos, pairs, v1::PM_LOSS_RANKED, 8, gold);
   unsetenv("SHAMMIE_BATCH_THREADS");
   ASSERT_EQ(one.size(), two.size());
   for (size_t i = 0; i < one.size(); ++i) {
