@@ -71,6 +71,13 @@ __attribute__((target("avx2,fma"))) inline void MicroKernel(const float* x, int6
   }
 }
 
+// MicroKernel<R> by row count R (index 0 unused).
+using MicroKernelFn = void (*)(const float*, int64_t, const float*, int64_t, const float*,
+                               const float*, float*, int64_t, int64_t);
+constexpr MicroKernelFn kMicroKernels[kRowBlock + 1] = {
+    nullptr,        MicroKernel<1>, MicroKernel<2>, MicroKernel<3>,
+    MicroKernel<4>, MicroKernel<5>, MicroKernel<6>};
+
 __attribute__((target("avx2,fma"))) void Gemm(const float* x, int64_t m, int64_t k,
                                               const float* panels, int64_t n, const float* bias,
                                               const float* residual, float* out) {
@@ -85,26 +92,7 @@ __attribute__((target("avx2,fma"))) void Gemm(const float* x, int64_t m, int64_t
       const float* xr = x + r0 * k;
       const float* res = residual != nullptr ? residual + r0 * n + n0 : nullptr;
       float* o = out + r0 * n + n0;
-      switch (std::min<int64_t>(kRowBlock, m - r0)) {
-        case 6:
-          MicroKernel<6>(xr, k, panel, k, bias16, res, o, n, cols);
-          break;
-        case 5:
-          MicroKernel<5>(xr, k, panel, k, bias16, res, o, n, cols);
-          break;
-        case 4:
-          MicroKernel<4>(xr, k, panel, k, bias16, res, o, n, cols);
-          break;
-        case 3:
-          MicroKernel<3>(xr, k, panel, k, bias16, res, o, n, cols);
-          break;
-        case 2:
-          MicroKernel<2>(xr, k, panel, k, bias16, res, o, n, cols);
-          break;
-        default:
-          MicroKernel<1>(xr, k, panel, k, bias16, res, o, n, cols);
-          break;
-      }
+      kMicroKernels[std::min<int64_t>(kRowBlock, m - r0)](xr, k, panel, k, bias16, res, o, n, cols);
     }
   }
 }
