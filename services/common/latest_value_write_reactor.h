@@ -103,12 +103,16 @@ class LatestValueWriteReactor : public grpc::ServerWriteReactor<Event> {
   virtual void Unsubscribe() = 0;
 
   // The newest value; `end` marks the last one (the stream finishes OK once
-  // it is written). Values after an end are ignored.
+  // it is written). Values offered after an end are ignored, even before the
+  // end is written.
   void Offer(Event event, bool end) {
     absl::MutexLock lock(&mu_);
-    if (finishing_ || wrote_end_) return;
+    // Once an end was offered nothing replaces it, even while it still
+    // waits behind a write in flight.
+    if (finishing_ || offered_end_) return;
     pending_ = std::move(event);
     pending_end_ = end;
+    offered_end_ = end;
     if (!writing_) WriteNextLocked();
   }
 
@@ -132,6 +136,7 @@ class LatestValueWriteReactor : public grpc::ServerWriteReactor<Event> {
   bool done_ ABSL_GUARDED_BY(mu_) = false;   // gRPC called OnDone
   std::optional<Event> pending_ ABSL_GUARDED_BY(mu_);
   bool pending_end_ ABSL_GUARDED_BY(mu_) = false;
+  bool offered_end_ ABSL_GUARDED_BY(mu_) = false;
   Event current_ ABSL_GUARDED_BY(mu_);  // the message being written
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool wrote_end_ ABSL_GUARDED_BY(mu_) = false;

@@ -140,7 +140,7 @@ TEST_F(UpTlsTest, BadTlsFlagsStopUpNamingTheFlag) {
 TEST_F(UpTlsTest, PlaintextOffLoopbackWarnsLoudly) {
   const std::string log = dir_.Sub("open.log");
   std::vector<std::string> argv = UpArgs({});
-  argv[6] = "0.0.0.0:0";  // --listen
+  argv[7] = "0.0.0.0:0";  // --listen
   testing::BackgroundProcess up(argv, log);
   ASSERT_FALSE(WaitFor(log, "collector \\(gRPC\\): +([0-9.]+:[0-9]+)").empty())
       << testing::ReadFile(log);
