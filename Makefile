@@ -6,7 +6,9 @@
 #               tests of the input parsers (label "sanitize": common, storage,
 #               policy formats, collector, fuzz corpora), run with -LE learning;
 #               SANITIZE_SCOPE=torch-free runs every test whose binaries do
-#               not link libtorch (about twice the cold build)
+#               not link libtorch (about twice the cold build);
+#               SANITIZE_SCOPE=all every test but the learning ones, torch
+#               code included (policy, reward model, trainers, four services)
 #   make fuzz   libFuzzer targets of tests/fuzz (clang, build-fuzz/), each run
 #               FUZZ_SECONDS seconds from its seed corpus
 # docs/security.md ("Sanitizers and fuzzing") says what these cover and not.

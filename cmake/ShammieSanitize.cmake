@@ -22,9 +22,13 @@ option(SHAMMIE_SANITIZE "Build with AddressSanitizer and UBSan" OFF)
 #               formats), services/collector/ and fuzz/ (corpus replays)
 #   torch-free  every torch-free test (adds scheduler, metrics, dashboard,
 #               sim, jobs, deploy: about twice the build)
+#   all         every test not labelled "learning", torch-linked ones
+#               included (policy, reward model, trainers, four services):
+#               libtorch/OpenBLAS/libgomp stay uninstrumented, our side of
+#               every tensor call is checked (docs/security.md)
 # `make test-sanitize SANITIZE_SCOPE=torch-free` runs the wide set.
-set(SHAMMIE_SANITIZE_SCOPE "input" CACHE STRING "input or torch-free")
-set_property(CACHE SHAMMIE_SANITIZE_SCOPE PROPERTY STRINGS input torch-free)
+set(SHAMMIE_SANITIZE_SCOPE "input" CACHE STRING "input, torch-free or all")
+set_property(CACHE SHAMMIE_SANITIZE_SCOPE PROPERTY STRINGS input torch-free all)
 option(SHAMMIE_FUZZ "Build the libFuzzer targets of tests/fuzz (clang)" OFF)
 
 if(SHAMMIE_SANITIZE AND SHAMMIE_FUZZ)
@@ -96,9 +100,18 @@ function(shammie_uses_torch target out)
 endfunction()
 
 # Deferred to the end of the declaring directory (so its add_dependencies
-# calls are seen): labels test `path` (executable `target`) "sanitize" when
-# it is torch-free, and adds it to shammie_sanitize_tests.
-function(shammie_sanitize_label path target)
+# calls are seen): labels test `path` (executable `target`, ctest label
+# `label`) "sanitize" when the scope takes it (never a learning test), and
+# adds it to shammie_sanitize_tests.
+function(shammie_sanitize_label path target label)
+  if(label STREQUAL "learning")
+    return()  # minutes of training, more under ASan: never in the run
+  endif()
+  if(SHAMMIE_SANITIZE_SCOPE STREQUAL "all")
+    set_property(TEST ${path} APPEND PROPERTY LABELS sanitize)
+    add_dependencies(shammie_sanitize_tests ${target})
+    return()
+  endif()
   if(SHAMMIE_SANITIZE_SCOPE STREQUAL "input" AND
      NOT path MATCHES "^(common|storage|policy|services/collector|fuzz)/")
     return()

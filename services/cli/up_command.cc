@@ -9,6 +9,12 @@
 //              [--summary-json FILE] [--period 1m] [--labelers 8]
 //              [--min-comparisons 200] [--pm-spec TEXT] [--ppo-spec TEXT]
 //              [--base-policy DIR] [--pm-trainer ADDR --ppo-trainer ADDR]
+//              [--tls-cert FILE --tls-key FILE --tls-ca FILE]
+//
+// --tls-cert/--tls-key serve every port (the collector's gRPC and HTTPS page,
+// trainers, scheduler) over TLS; --tls-ca is the CA that signed the
+// certificate, which the services in this process trust when they call each
+// other (the certificate needs IP:127.0.0.1 among its subjectAltNames).
 //
 // Layout of the data dir: the collector's RocksDB and operator.token at the
 // top, base-policy/ (the pretrained checkpoint), deployment.json (the
@@ -33,6 +39,7 @@
 #include "services/cli/up_stack.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/wait_for_signal.h"
+#include "services/common/tls.h"
 #include "services/scheduler/elo.h"
 #include "services/scheduler/iteration_defaults.h"
 #include "sim/simulated_labelers.h"
@@ -50,6 +57,8 @@ struct UpFlags {
   std::shared_ptr<metrics::MetricsRegistry> registry = metrics::MetricsRegistry::Create();
   std::string scheduler_listen, pm_trainer_listen, ppo_trainer_listen;
   std::string pm_trainer, ppo_trainer;  // external trainers; "" = in this process
+  services::TlsServerFiles tls;         // --tls-cert, --tls-key
+  std::string tls_ca;                   // --tls-ca
   std::string base_policy;              // "" = <data-dir>/base-policy, pretrained when missing
   int iterations = 0;  // 0 = until Ctrl-C
   bool exit_when_done = false;
@@ -75,6 +84,22 @@ absl::StatusOr<UpFlags> ParseUpFlags(Args& args) {
   f.base_policy = args.Get("base-policy");
   f.pm_trainer = args.Get("pm-trainer");
   f.ppo_trainer = args.Get("ppo-trainer");
+  f.tls.cert_file = args.Get("tls-cert");
+  f.tls.key_file = args.Get("tls-key");
+  f.tls_ca = args.Get("tls-ca");
+  // Checked here, before the base policy is pretrained or loaded.
+  if (!f.tls_ca.empty() && !f.tls.enabled()) {
+    return absl::InvalidArgumentError("--tls-ca: only with --tls-cert and --tls-key");
+  }
+  if (absl::Status s = services::ValidateTlsServerFiles(f.tls); !s.ok()) return s;
+  if (f.tls.enabled()) {
+    if (f.tls_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-ca: required with --tls-cert (the CA that signed it: the services in this "
+          "process call each other over TLS)");
+    }
+    if (auto c = services::MakeChannelCredentials(f.tls_ca); !c.ok()) return c.status();
+  }
   auto iterations = args.GetInt("iterations", 0);
   if (!iterations.ok()) return iterations.status();
   f.iterations = static_cast<int>(*iterations);
@@ -192,7 +217,9 @@ int RunUp(const std::vector<std::string>& argv) {
         "                  [--pm-trainer ADDR --ppo-trainer ADDR (external trainers)]\n"
         "                  [--listen 127.0.0.1:50051] [--scheduler-listen 127.0.0.1:50054]\n"
         "                  [--pm-trainer-listen 127.0.0.1:50052] [--ppo-trainer-listen 127.0.0.1:50053]\n"
-        "                  [--http-listen 127.0.0.1:8080 (labeler page, JSON API, dashboard, /metrics; \"\" = off)]");
+        "                  [--http-listen 127.0.0.1:8080 (labeler page, JSON API, dashboard, /metrics; \"\" = off)]\n"
+        "                  [--tls-cert FILE --tls-key FILE --tls-ca FILE (TLS on every port; the CA\n"
+        "                   signed the certificate, which needs IP:127.0.0.1 among its names)]");
     return 0;
   }
   auto flags = ParseUpFlags(*args);
@@ -230,6 +257,8 @@ int RunUp(const std::vector<std::string>& argv) {
   so.ppo_trainer_listen = f.ppo_trainer_listen;
   so.pm_trainer = f.pm_trainer;
   so.ppo_trainer = f.ppo_trainer;
+  so.tls = f.tls;
+  so.tls_ca_file = f.tls_ca;
   so.overlap = f.overlap;
   so.starter_comparisons = f.starter_comparisons;
   so.max_iterations = f.iterations;
@@ -241,19 +270,21 @@ int RunUp(const std::vector<std::string>& argv) {
   if (!stack.ok()) return Fail("up", stack.status());
   UpStack& up = **stack;
   auto stub = v1::ComparisonService::NewStub(
-      grpc::CreateChannel(up.collector_address(), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(up.collector_address(), up.client_credentials()));
 
   auto crowd_tokens = CrowdTokens(stub.get(), up.operator_token(), f.labelers + 1);
   if (!crowd_tokens.ok()) return Fail("up", crowd_tokens.status());
   sim::TaskFeederOptions fo;
   fo.collector_address = up.collector_address();
   fo.token = crowd_tokens->back();
+  fo.credentials = up.client_credentials();
   fo.min_open_tasks = 4 * f.labelers;
   sim::TaskFeeder feeder(fo);
   sim::SimulatedLabelersOptions lo;
   lo.collector_address = up.collector_address();
   lo.tokens.assign(crowd_tokens->begin(), crowd_tokens->end() - 1);
   lo.think_time = f.think_time;
+  lo.credentials = up.client_credentials();
   sim::SimulatedLabelers crowd(lo);
   feeder.Start();
   crowd.Start();

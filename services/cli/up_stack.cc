@@ -19,6 +19,18 @@ absl::Status Named(absl::string_view service, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(service, ": ", s.message()));
 }
 
+// Where an in-process client dials a service listening on `address`: a
+// wildcard host is reached on loopback.
+std::string DialAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  const std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
+    return absl::StrCat("127.0.0.1", colon == std::string::npos ? ":" : "",
+                        colon == std::string::npos ? address : address.substr(colon));
+  }
+  return address;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UpStack>> UpStack::Start(const UpStackOptions& o) {
@@ -27,7 +39,17 @@ absl::StatusOr<std::unique_ptr<UpStack>> UpStack::Start(const UpStackOptions& o)
   if (o.pm_trainer.empty() != o.ppo_trainer.empty()) {
     return absl::InvalidArgumentError("pm_trainer and ppo_trainer: give both or neither");
   }
+  // TLS files first: a bad certificate should not cost a start.
+  SHAMMIE_RETURN_IF_ERROR(services::ValidateTlsServerFiles(o.tls));
+  if (o.tls.enabled() && o.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-ca: required with --tls-cert (the CA that signed it: the services in this "
+        "process dial each other over TLS)");
+  }
   std::unique_ptr<UpStack> stack(new UpStack());
+  auto credentials = services::MakeChannelCredentials(o.tls.enabled() ? o.tls_ca_file : "");
+  if (!credentials.ok()) return credentials.status();
+  stack->client_credentials_ = *std::move(credentials);
   SHAMMIE_RETURN_IF_ERROR(stack->StartCollector(o));
   SHAMMIE_RETURN_IF_ERROR(stack->StartTrainers(o));
   SHAMMIE_RETURN_IF_ERROR(stack->StartScheduler(o));
@@ -54,13 +76,15 @@ absl::Status UpStack::StartCollector(const UpStackOptions& o) {
   co.collector.default_overlap = o.overlap;
   co.collector.sampler = sampler_.get();
   co.metrics = o.registry;
+  co.tls = o.tls;
   auto server = collector::CollectorServer::Start(co);
   if (!server.ok()) return Named("collector", server.status());
   collector_ = *std::move(server);
-  collector_address_ = collector_->address();
+  collector_address_ = DialAddress(collector_->address());
   std::ifstream in(fs::path(o.data_dir) / collector::kOperatorTokenFile);
   std::getline(in, operator_token_);
   if (operator_token_.empty()) return absl::InternalError("collector: no operator token was written");
+  SHAMMIE_RETURN_IF_ERROR(CreateServicesToken());
   SHAMMIE_RETURN_IF_ERROR(ImportStarterOnce(o));
 
   // The scheduler writes each iteration's record here; the dashboard reads it.
@@ -73,16 +97,39 @@ absl::Status UpStack::StartCollector(const UpStackOptions& o) {
   ho.sampler_configured = true;
   ho.metrics = o.registry;
   ho.history = history_.get();
+  ho.tls = o.tls;
   auto http = collector::HttpServer::Start(collector_->collector(), ho);
   if (!http.ok()) return Named("http", http.status());
   http_ = *std::move(http);
   return absl::OkStatus();
 }
 
+// A fresh SERVICE token per start (the name carries the time, so a restart
+// never collides with an earlier one): the trainers and the scheduler need
+// no more than that role, and the operator token stays with the operator.
+absl::Status UpStack::CreateServicesToken() {
+  auto stub =
+      v1::ComparisonService::NewStub(grpc::CreateChannel(collector_address_, client_credentials_));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", operator_token_));
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::CreateTokenRequest req;
+  req.set_name(absl::StrCat("up-services-", absl::ToUnixSeconds(absl::Now())));
+  req.set_role(v1::SERVICE);
+  v1::Token token;
+  grpc::Status s = stub->CreateToken(&ctx, req, &token);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("collector: creating the services' token: ", s.error_message()));
+  }
+  services_token_ = token.secret();
+  return absl::OkStatus();
+}
+
 absl::Status UpStack::ImportStarterOnce(const UpStackOptions& o) {
   if (o.starter_comparisons <= 0) return absl::OkStatus();
-  auto stub = v1::ComparisonService::NewStub(
-      grpc::CreateChannel(collector_address_, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::ComparisonService::NewStub(grpc::CreateChannel(collector_address_, client_credentials_));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", operator_token_));
   v1::Stats stats;
@@ -106,8 +153,10 @@ absl::Status UpStack::StartTrainers(const UpStackOptions& o) {
   pm.listen = o.pm_trainer_listen;
   pm.data_dir = o.data_dir + "/pm-trainer";
   pm.collector = collector_address_;
-  pm.token = operator_token_;
+  pm.token = services_token_;
   pm.metrics = o.registry;
+  pm.tls = o.tls;
+  pm.tls_ca_file = o.tls.enabled() ? o.tls_ca_file : "";
   auto pm_server = pm_trainer::PmTrainerServer::Start(pm);
   if (!pm_server.ok()) return Named("pm trainer", pm_server.status());
   pm_trainer_ = *std::move(pm_server);
@@ -117,8 +166,10 @@ absl::Status UpStack::StartTrainers(const UpStackOptions& o) {
   ppo.listen = o.ppo_trainer_listen;
   ppo.data_dir = o.data_dir + "/ppo-trainer";
   ppo.collector = collector_address_;
-  ppo.token = operator_token_;
+  ppo.token = services_token_;
   ppo.metrics = o.registry;
+  ppo.tls = o.tls;
+  ppo.tls_ca_file = o.tls.enabled() ? o.tls_ca_file : "";
   auto ppo_server = ppo_trainer::PpoTrainerServer::Start(ppo);
   if (!ppo_server.ok()) return Named("ppo trainer", ppo_server.status());
   ppo_trainer_ = *std::move(ppo_server);
@@ -143,7 +194,9 @@ absl::Status UpStack::StartScheduler(const UpStackOptions& o) {
   so.pipeline.collector_address = collector_address_;
   so.pipeline.pm_trainer_address = pm_trainer_address_;
   so.pipeline.ppo_trainer_address = ppo_trainer_address_;
-  so.pipeline.token = operator_token_;
+  so.pipeline.token = services_token_;
+  so.pipeline.credentials = client_credentials_;
+  so.tls = o.tls;
   auto server = scheduler::SchedulerServer::Start(so);
   if (!server.ok()) return Named("scheduler", server.status());
   scheduler_ = *std::move(server);

@@ -284,4 +284,16 @@ grpc::ServerUnaryReactor* ComparisonServiceImpl::RecordOperatorAction(
       });
 }
 
+// Authenticate is the whole check: any live token passes, and the answer is
+// what the asking service needs to apply its own role rules.
+grpc::ServerUnaryReactor* ComparisonServiceImpl::WhoAmI(grpc::CallbackServerContext* ctx,
+                                                        const Raw* request, Raw* response) {
+  return Unary<v1::WhoAmIRequest, v1::Token>(
+      ctx, request, response, [](const Caller& c, const auto&, v1::Token* resp) {
+        resp->set_name(c.name);
+        resp->set_role(c.role);
+        return absl::OkStatus();
+      });
+}
+
 }  // namespace shammie::collector

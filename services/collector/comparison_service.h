@@ -55,7 +55,9 @@ using ComparisonServiceBase = v1::ComparisonService::WithRawCallbackMethod_Creat
                                                     v1::ComparisonService::
                                                         WithRawCallbackMethod_RecordOperatorAction<
                                                             v1::ComparisonService::
-                                                                Service>>>>>>>>>>>>>>;
+                                                                WithRawCallbackMethod_WhoAmI<
+                                                                    v1::ComparisonService::
+                                                                        Service>>>>>>>>>>>>>>>;
 
 class ComparisonServiceImpl final : public ComparisonServiceBase {
  public:
@@ -96,6 +98,8 @@ class ComparisonServiceImpl final : public ComparisonServiceBase {
                                       Raw* response) override;
   grpc::ServerUnaryReactor* RecordOperatorAction(grpc::CallbackServerContext* ctx,
                                                  const Raw* request, Raw* response) override;
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* ctx, const Raw* request,
+                                   Raw* response) override;
 
  private:
   // On the pool: authenticate, parse a Req, run body(caller, req, &resp),

@@ -4,6 +4,11 @@
 //                      --collector 127.0.0.1:50051 [--token-file F] [--port-file F]
 //                      [--tls-cert F --tls-key F] [--tls-ca F]
 //
+// Every RPC's caller is checked with the collector (--collector): StartJob
+// and CancelJob need a service or operator token, reads any token
+// (services/common/token_gate.h). --token-file is the trainer's own token
+// for reading comparisons.
+//
 // Data parallel: start one trainer per rank with RANK, WORLD_SIZE,
 // MASTER_ADDR, MASTER_PORT set (as torchrun does) and send every rank the
 // same StartJob (same key); the ranks meet through c10d Gloo and rank 0

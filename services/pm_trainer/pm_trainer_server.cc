@@ -44,7 +44,11 @@ absl::StatusOr<std::unique_ptr<PmTrainerServer>> PmTrainerServer::Start(
   auto runner = jobs::JobRunner::Create(ro);  // resumes unfinished jobs
   if (!runner.ok()) return runner.status();
   s->runner_ = *std::move(runner);
-  s->service_ = std::make_unique<PmTrainerService>(s->runner_.get(), s->collector_.get());
+  // Callers are checked by the collector this trainer already uses.
+  s->gate_ = std::make_unique<services::TokenGate>(
+      grpc::CreateChannel(options.collector, *channel_credentials), absl::Seconds(10));
+  s->service_ =
+      std::make_unique<PmTrainerService>(s->runner_.get(), s->collector_.get(), s->gate_.get());
 
   services::ServiceHostOptions host;
   host.listen = options.listen;
@@ -66,6 +70,7 @@ void PmTrainerServer::Shutdown() {
     shut_down_ = true;
   }
   if (host_) host_->Shutdown();
+  if (gate_) gate_->WaitForCalls();  // caller checks in flight still use the runner
   runner_.reset();  // pauses running jobs (RUNNING on disk, resumed next start)
   store_.reset();
 }

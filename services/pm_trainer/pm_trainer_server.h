@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "services/common/service_host.h"
 #include "services/common/tls.h"
+#include "services/common/token_gate.h"
 #include "services/jobs/job_runner.h"
 #include "services/pm_trainer/collector_client.h"
 #include "services/pm_trainer/pm_trainer_service.h"
@@ -65,6 +66,8 @@ class PmTrainerServer {
   std::unique_ptr<CollectorClient> collector_;
   std::unique_ptr<jobs::JobRunner> runner_;
   std::unique_ptr<PmTrainerService> service_;
+  // Asks the collector who calls (services/common/token_gate.h).
+  std::unique_ptr<services::TokenGate> gate_;
   std::unique_ptr<services::ServiceHost> host_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -10,15 +10,6 @@
 namespace shammie::pm_trainer {
 namespace {
 
-template <typename Response>
-grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
-                                const absl::StatusOr<Response>& result, Response* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (result.ok()) *response = *result;
-  reactor->Finish(services::ToGrpcStatus(result.status()));
-  return reactor;
-}
-
 v1::PmJobEvent ToEvent(const v1::StoredJob& job) {
   v1::PmJobEvent event;
   *event.mutable_status() = job.status();
@@ -70,46 +61,63 @@ grpc::ServerUnaryReactor* PmTrainerService::StartJob(grpc::CallbackServerContext
                                                      const v1::PmJobSpec* request,
                                                      v1::PmJob* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // Start talks to the collector (a blocking RPC): off the reactor thread.
-  std::thread([this, reactor, request, response] {
-    absl::StatusOr<v1::PmJob> result = Start(*request);
-    if (result.ok()) *response = *std::move(result);
-    reactor->Finish(services::ToGrpcStatus(result.status()));
-  }).detach();
+  gate_->CheckCaller(services::AuthorizationOf(context), services::CallerRule::kServiceOrOperator,
+                     "StartJob", [this, reactor, request, response](absl::StatusOr<v1::Token> who) {
+                       if (!who.ok()) {
+                         reactor->Finish(services::ToGrpcStatus(who.status()));
+                         return;
+                       }
+                       // Start talks to the collector (a blocking RPC): off
+                       // the gRPC callback thread.
+                       std::thread([this, reactor, request, response] {
+                         absl::StatusOr<v1::PmJob> result = Start(*request);
+                         if (result.ok()) *response = *std::move(result);
+                         reactor->Finish(services::ToGrpcStatus(result.status()));
+                       }).detach();
+                     });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* PmTrainerService::GetJob(grpc::CallbackServerContext* context,
                                                    const v1::GetJobRequest* request,
                                                    v1::PmJob* response) {
-  auto job = runner_->Get(request->id());
-  return Reply<v1::PmJob>(context, job.ok() ? absl::StatusOr<v1::PmJob>(ToPmJob(*job))
-                                            : absl::StatusOr<v1::PmJob>(job.status()),
-                          response);
+  return services::GatedUnary(gate_, context, services::CallerRule::kAnyRole, "GetJob", [this, request, response] {
+    auto job = runner_->Get(request->id());
+    if (job.ok()) *response = ToPmJob(*job);
+    return job.status();
+  });
 }
 
 grpc::ServerUnaryReactor* PmTrainerService::CancelJob(grpc::CallbackServerContext* context,
                                                       const v1::CancelJobRequest* request,
                                                       v1::PmJob* response) {
-  auto job = runner_->Cancel(request->id());
-  return Reply<v1::PmJob>(context, job.ok() ? absl::StatusOr<v1::PmJob>(ToPmJob(*job))
-                                            : absl::StatusOr<v1::PmJob>(job.status()),
-                          response);
+  return services::GatedUnary(
+      gate_, context, services::CallerRule::kServiceOrOperator, "CancelJob", [this, request, response] {
+        auto job = runner_->Cancel(request->id());
+        if (job.ok()) *response = ToPmJob(*job);
+        return job.status();
+      });
 }
 
 grpc::ServerUnaryReactor* PmTrainerService::ListJobs(grpc::CallbackServerContext* context,
                                                      const v1::ListJobsRequest* request,
                                                      v1::ListPmJobsResponse* response) {
-  auto jobs = runner_->List();
-  if (!jobs.ok()) return Reply<v1::ListPmJobsResponse>(context, jobs.status(), response);
-  v1::ListPmJobsResponse list;
-  for (const v1::StoredJob& j : *jobs) *list.add_jobs() = ToPmJob(j);
-  return Reply<v1::ListPmJobsResponse>(context, std::move(list), response);
+  return services::GatedUnary(gate_, context, services::CallerRule::kAnyRole, "ListJobs", [this, response] {
+    auto jobs = runner_->List();
+    if (!jobs.ok()) return jobs.status();
+    for (const v1::StoredJob& j : *jobs) *response->add_jobs() = ToPmJob(j);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerWriteReactor<v1::PmJobEvent>* PmTrainerService::WatchJob(
     grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
-  return new jobs::JobWatchReactor<v1::PmJobEvent>(runner_, request->id(), ToEvent);
+  auto* reactor = new jobs::JobWatchReactor<v1::PmJobEvent>(runner_, request->id(), ToEvent);
+  gate_->CheckCaller(services::AuthorizationOf(context), services::CallerRule::kAnyRole,
+                     "WatchJob", [reactor](absl::StatusOr<v1::Token> who) {
+                       reactor->Begin(who.status());
+                     });
+  return reactor;
 }
 
 }  // namespace shammie::pm_trainer

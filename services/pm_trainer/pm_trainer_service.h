@@ -11,10 +11,17 @@
 //   UNAVAILABLE       the collector cannot be reached (retry later)
 // A key seen before returns that job (whatever its state) without checks.
 //
-// Thread-safe. The runner and collector client outlive the service.
+// Auth: every RPC first asks the collector who the caller is
+// (services/common/token_gate.h): StartJob and CancelJob need a SERVICE or
+// OPERATOR token, GetJob, ListJobs and WatchJob any live token. No token,
+// an unknown, revoked or expired one: UNAUTHENTICATED; a labeler starting or
+// cancelling: PERMISSION_DENIED; collector unreachable: UNAVAILABLE.
+//
+// Thread-safe. The runner, collector client and gate outlive the service.
 #ifndef SHAMMIE_SERVICES_PM_TRAINER_PM_TRAINER_SERVICE_H_
 #define SHAMMIE_SERVICES_PM_TRAINER_PM_TRAINER_SERVICE_H_
 
+#include "services/common/token_gate.h"
 #include "services/jobs/job_runner.h"
 #include "services/pm_trainer/collector_client.h"
 #include "shammie/v1/pm_trainer.grpc.pb.h"
@@ -26,8 +33,8 @@ v1::PmJob ToPmJob(const v1::StoredJob& job);
 
 class PmTrainerService : public v1::PreferenceModelTrainer::CallbackService {
  public:
-  PmTrainerService(jobs::JobRunner* runner, CollectorClient* collector)
-      : runner_(runner), collector_(collector) {}
+  PmTrainerService(jobs::JobRunner* runner, CollectorClient* collector, services::TokenGate* gate)
+      : runner_(runner), collector_(collector), gate_(gate) {}
 
   grpc::ServerUnaryReactor* StartJob(grpc::CallbackServerContext* context,
                                      const v1::PmJobSpec* request, v1::PmJob* response) override;
@@ -49,6 +56,7 @@ class PmTrainerService : public v1::PreferenceModelTrainer::CallbackService {
  private:
   jobs::JobRunner* const runner_;
   CollectorClient* const collector_;
+  services::TokenGate* const gate_;
 };
 
 }  // namespace shammie::pm_trainer

@@ -2,6 +2,10 @@
 //   shammie-ppo-trainer --data-dir DIR [--listen 127.0.0.1:50053] [--collector 127.0.0.1:50051]
 //                       [--metrics-listen auto] [--artifact-dir DIR] [--collector-token-file FILE]
 //                       [--tls-cert F --tls-key F] [--tls-ca F]
+// Every RPC's caller is checked with the collector (--collector): StartJob
+// and CancelJob need a service or operator token, reads any token
+// (services/common/token_gate.h); --collector-token-file is the trainer's
+// own token for reading prompts.
 // Jobs live in <data-dir>/jobs (RocksDB); checkpoints in <data-dir>/artifacts
 // (or --artifact-dir). Unfinished jobs resume from their last checkpoint when
 // the trainer starts. Prints "listening on HOST:PORT" once serving.

@@ -43,7 +43,10 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   auto runner = jobs::JobRunner::Create(ro);  // resumes unfinished jobs
   if (!runner.ok()) return runner.status();
   s->runner_ = *std::move(runner);
-  s->service_ = std::make_unique<PolicyTrainerService>(s->runner_.get(), prompts);
+  // Callers are checked by the collector this trainer already uses.
+  s->gate_ = std::make_unique<services::TokenGate>(
+      grpc::CreateChannel(options.collector, *channel_credentials), absl::Seconds(10));
+  s->service_ = std::make_unique<PolicyTrainerService>(s->runner_.get(), s->gate_.get(), prompts);
 
   services::ServiceHostOptions host;
   host.listen = options.listen;
@@ -65,6 +68,7 @@ void PpoTrainerServer::Shutdown() {
     shut_down_ = true;
   }
   if (host_) host_->Shutdown();
+  if (gate_) gate_->WaitForCalls();  // caller checks in flight still queue StartJobs
   service_.reset();  // finishes queued StartJob checks before the runner goes
   runner_.reset();   // pauses running jobs (RUNNING on disk, resumed next start)
   store_.reset();

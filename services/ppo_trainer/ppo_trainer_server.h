@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "services/common/service_host.h"
 #include "services/common/tls.h"
+#include "services/common/token_gate.h"
 #include "services/jobs/job_runner.h"
 #include "services/ppo_trainer/ppo_trainer_service.h"
 #include "storage/job_store.h"
@@ -58,6 +59,8 @@ class PpoTrainerServer {
   std::unique_ptr<storage::JobStore> store_;
   std::unique_ptr<jobs::JobRunner> runner_;
   std::unique_ptr<PolicyTrainerService> service_;
+  // Asks the collector who calls (services/common/token_gate.h).
+  std::unique_ptr<services::TokenGate> gate_;
   std::unique_ptr<services::ServiceHost> host_;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -7,12 +7,6 @@
 namespace shammie::ppo_trainer {
 namespace {
 
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(services::ToGrpcStatus(status));
-  return reactor;
-}
-
 v1::PpoJobEvent ToEvent(const v1::StoredJob& job) {
   v1::PpoJobEvent event;
   v1::PpoJob ppo = ToPpoJob(job);
@@ -34,9 +28,9 @@ v1::PpoJob ToPpoJob(const v1::StoredJob& job) {
   return out;
 }
 
-PolicyTrainerService::PolicyTrainerService(jobs::JobRunner* runner,
+PolicyTrainerService::PolicyTrainerService(jobs::JobRunner* runner, services::TokenGate* gate,
                                            std::optional<CollectorSource> collector)
-    : runner_(runner), collector_(std::move(collector)), worker_([this] { Worker(); }) {}
+    : runner_(runner), gate_(gate), collector_(std::move(collector)), worker_([this] { Worker(); }) {}
 
 PolicyTrainerService::~PolicyTrainerService() {
   {
@@ -68,8 +62,7 @@ grpc::ServerUnaryReactor* PolicyTrainerService::StartJob(grpc::CallbackServerCon
                                                          const v1::PpoJobSpec* request,
                                                          v1::PpoJob* response) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  absl::MutexLock lock(&mu_);
-  queue_.push_back([this, reactor, request, response] {
+  auto check = [this, reactor, request, response] {
     v1::PpoJobSpec spec = WithDefaults(*request);
     absl::Status status = ValidateSpec(spec);
     if (status.ok() && spec.prompt_file().empty() && collector_.has_value()) {
@@ -86,39 +79,62 @@ grpc::ServerUnaryReactor* PolicyTrainerService::StartJob(grpc::CallbackServerCon
       }
     }
     reactor->Finish(services::ToGrpcStatus(status));
-  });
+  };
+  gate_->CheckCaller(services::AuthorizationOf(ctx), services::CallerRule::kServiceOrOperator,
+                     "StartJob",
+                     [this, reactor, check = std::move(check)](absl::StatusOr<v1::Token> who) {
+                       if (!who.ok()) {
+                         reactor->Finish(services::ToGrpcStatus(who.status()));
+                         return;
+                       }
+                       absl::MutexLock lock(&mu_);
+                       queue_.push_back(std::move(check));
+                     });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* PolicyTrainerService::GetJob(grpc::CallbackServerContext* ctx,
                                                        const v1::GetJobRequest* request,
                                                        v1::PpoJob* response) {
-  absl::StatusOr<v1::StoredJob> job = runner_->Get(request->id());
-  if (job.ok()) *response = ToPpoJob(*job);
-  return Done(ctx, job.status());
+  return services::GatedUnary(gate_, ctx, services::CallerRule::kAnyRole, "GetJob",
+                              [this, request, response] {
+                                absl::StatusOr<v1::StoredJob> job = runner_->Get(request->id());
+                                if (job.ok()) *response = ToPpoJob(*job);
+                                return job.status();
+                              });
 }
 
 grpc::ServerWriteReactor<v1::PpoJobEvent>* PolicyTrainerService::WatchJob(
     grpc::CallbackServerContext* ctx, const v1::WatchJobRequest* request) {
-  return new jobs::JobWatchReactor<v1::PpoJobEvent>(runner_, request->id(), ToEvent);
+  auto* reactor = new jobs::JobWatchReactor<v1::PpoJobEvent>(runner_, request->id(), ToEvent);
+  gate_->CheckCaller(services::AuthorizationOf(ctx), services::CallerRule::kAnyRole, "WatchJob",
+                     [reactor](absl::StatusOr<v1::Token> who) { reactor->Begin(who.status()); });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* PolicyTrainerService::CancelJob(grpc::CallbackServerContext* ctx,
                                                           const v1::CancelJobRequest* request,
                                                           v1::PpoJob* response) {
-  absl::StatusOr<v1::StoredJob> job = runner_->Cancel(request->id());
-  if (job.ok()) *response = ToPpoJob(*job);
-  return Done(ctx, job.status());
+  return services::GatedUnary(gate_, ctx, services::CallerRule::kServiceOrOperator, "CancelJob",
+                              [this, request, response] {
+                                absl::StatusOr<v1::StoredJob> job = runner_->Cancel(request->id());
+                                if (job.ok()) *response = ToPpoJob(*job);
+                                return job.status();
+                              });
 }
 
 grpc::ServerUnaryReactor* PolicyTrainerService::ListJobs(grpc::CallbackServerContext* ctx,
                                                          const v1::ListJobsRequest* request,
                                                          v1::ListPpoJobsResponse* response) {
-  absl::StatusOr<std::vector<v1::StoredJob>> jobs = runner_->List();
-  if (jobs.ok()) {
-    for (const v1::StoredJob& job : *jobs) *response->add_jobs() = ToPpoJob(job);
-  }
-  return Done(ctx, jobs.status());
+  return services::GatedUnary(gate_, ctx, services::CallerRule::kAnyRole, "ListJobs",
+                              [this, response] {
+                                absl::StatusOr<std::vector<v1::StoredJob>> jobs = runner_->List();
+                                if (!jobs.ok()) return jobs.status();
+                                for (const v1::StoredJob& job : *jobs) {
+                                  *response->add_jobs() = ToPpoJob(job);
+                                }
+                                return absl::OkStatus();
+                              });
 }
 
 }  // namespace shammie::ppo_trainer

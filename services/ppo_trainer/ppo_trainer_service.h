@@ -10,7 +10,16 @@
 //
 // StartJob's checks read files (checkpoint configs, the prompt file) and ask
 // the collector, so the handler runs them on the service's own validation
-// thread, never on a reactor thread. Thread-safe. `runner` outlives the service.
+// thread, never on a reactor thread.
+//
+// Auth: every RPC first asks the collector who the caller is
+// (services/common/token_gate.h): StartJob and CancelJob need a SERVICE or
+// OPERATOR token, GetJob, ListJobs and WatchJob any live token. No token,
+// an unknown, revoked or expired one: UNAUTHENTICATED; a labeler starting or
+// cancelling: PERMISSION_DENIED; collector unreachable: UNAVAILABLE.
+//
+// Thread-safe. `runner` and `gate` outlive the service; the gate's checks
+// in flight must be over (TokenGate::WaitForCalls) before it is destroyed.
 #ifndef SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_
 #define SHAMMIE_SERVICES_PPO_TRAINER_PPO_TRAINER_SERVICE_H_
 
@@ -20,6 +29,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "services/common/token_gate.h"
 #include "services/jobs/job_runner.h"
 #include "services/ppo_trainer/prompt_source.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
@@ -33,8 +43,8 @@ class PolicyTrainerService : public v1::PolicyTrainer::CallbackService {
  public:
   // `collector`: where jobs without a prompt_file read prompts (checked at
   // StartJob); nullopt skips that check (the job finds out when it starts).
-  explicit PolicyTrainerService(jobs::JobRunner* runner,
-                                std::optional<CollectorSource> collector = std::nullopt);
+  PolicyTrainerService(jobs::JobRunner* runner, services::TokenGate* gate,
+                       std::optional<CollectorSource> collector = std::nullopt);
   ~PolicyTrainerService() override;  // finishes queued StartJobs, joins the thread
 
   grpc::ServerUnaryReactor* StartJob(grpc::CallbackServerContext* ctx, const v1::PpoJobSpec* request,
@@ -54,6 +64,7 @@ class PolicyTrainerService : public v1::PolicyTrainer::CallbackService {
   void Worker();
 
   jobs::JobRunner* const runner_;
+  services::TokenGate* const gate_;
   const std::optional<CollectorSource> collector_;
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);

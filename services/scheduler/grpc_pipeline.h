@@ -47,7 +47,7 @@ class GrpcPipeline : public Pipeline {
   absl::StatusOr<v1::PpoJob> GetPpoJob(const std::string& id) override;
   absl::Status CancelPpoJob(const std::string& id) override;
 
- // The channel to the collector (the OperatorGate shares it).
+ // The channel to the collector (the TokenGate shares it).
   std::shared_ptr<grpc::Channel> collector_channel() const { return collector_channel_; }
 
  private:

@@ -9,7 +9,7 @@
 // --tls-cert/--tls-key: serve over TLS; --tls-ca: the CA that signed the
 // collector's and trainers' certificates (TLS to them). Trigger, cancel and
 // schedule changes need an operator token, checked by the collector
-// (services/scheduler/operator_gate.h).
+// (services/common/token_gate.h).
 // Flag names take dashes or underscores (--data-dir = --data_dir).
 //
 // Runs until SIGINT/SIGTERM; an iteration in flight when it stops (or is

@@ -60,7 +60,7 @@ class RunningSchedulerServer : public SchedulerServer {
  private:
   std::unique_ptr<GrpcPipeline> pipeline_;
   std::unique_ptr<Scheduler> scheduler_;
-  OperatorGate gate_;
+  services::TokenGate gate_;
   SchedulerService service_;
   std::shared_ptr<metrics::MetricsRegistry> registry_;
   std::unique_ptr<services::ServiceHost> host_;

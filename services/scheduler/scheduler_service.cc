@@ -1,10 +1,9 @@
 #include "services/scheduler/scheduler_service.h"
 
-#include <optional>
-
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
 #include "services/common/grpc_status.h"
+#include "services/common/latest_value_write_reactor.h"
 
 namespace shammie::scheduler {
 namespace {
@@ -15,110 +14,42 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Sta
   return r;
 }
 
-std::string AuthorizationOf(const grpc::CallbackServerContext* ctx) {
-  const auto& md = ctx->client_metadata();
-  auto it = md.find("authorization");
-  return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
-}
-
 absl::Status RequireId(const std::string& id) {
   if (id.empty()) return absl::InvalidArgumentError("id: required (e.g. \"iter-0001\")");
   return absl::OkStatus();
 }
 
 // WatchIteration: writes the iteration as it is now, then every change, and
-// finishes after writing a terminal stage. Listener calls come from the
-// scheduler's worker thread; they only store the newest state and start a
-// write when none is in flight, so a slow client sees fewer, newer states.
-class IterationWatchReactor : public grpc::ServerWriteReactor<v1::Iteration> {
+// finishes after writing a terminal stage (the stream mechanics are
+// LatestValueWriteReactor's). Listener calls come from the scheduler's
+// worker thread.
+class IterationWatchReactor final : public services::LatestValueWriteReactor<v1::Iteration> {
  public:
   IterationWatchReactor(Scheduler* scheduler, std::string id)
-      : scheduler_(scheduler), id_(std::move(id)) {
-    absl::Status valid = RequireId(id_);
-    auto first = valid.ok() ? scheduler_->Get(id_) : absl::StatusOr<v1::Iteration>(valid);
-    if (!first.ok()) {
-      absl::MutexLock lock(&mu_);
-      finishing_ = true;
-      constructed_ = true;
-      Finish(services::ToGrpcStatus(first.status()));
-      return;
-    }
-    int handle = scheduler_->Subscribe([this](const v1::Iteration& it) {
-      if (it.id() == id_) Offer(it);
-    });
-    {
-      absl::MutexLock lock(&mu_);
-      handle_ = handle;
-    }
-    // After subscribing, so no change between Get and Subscribe is lost.
-    auto now = scheduler_->Get(id_);
-    Offer(now.ok() ? *now : *first);
-    absl::MutexLock lock(&mu_);
-    constructed_ = true;
-  }
-
-  void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (finishing_) return;
-    if (!ok) {
-      finishing_ = true;
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
-    } else if (wrote_end_) {
-      finishing_ = true;
-      Finish(grpc::Status::OK);
-    } else {
-      WriteNextLocked();
-    }
-  }
-
-  void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    if (finishing_) return;
-    finishing_ = true;
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
-  }
-
-  void OnDone() override {
-    // The stream can end (a terminal first write) while the constructor is
-    // still running on another thread: wait for it before tearing down.
-    int handle;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(&constructed_));
-      handle = handle_;
-    }
-    if (handle != 0) scheduler_->Unsubscribe(handle);  // no calls after this
-    delete this;
-  }
+      : scheduler_(scheduler), id_(std::move(id)) {}
 
  private:
-  void Offer(const v1::Iteration& it) {
-    absl::MutexLock lock(&mu_);
-    if (finishing_ || wrote_end_) return;
-    pending_ = it;
-    if (!writing_) WriteNextLocked();
+  absl::Status Subscribe() override {
+    SHAMMIE_RETURN_IF_ERROR(RequireId(id_));
+    SHAMMIE_ASSIGN_OR_RETURN(v1::Iteration first, scheduler_->Get(id_));
+    handle_ = scheduler_->Subscribe([this](const v1::Iteration& it) {
+      if (it.id() == id_) Offer(it, storage::IsTerminal(it.stage()));
+    });
+    // After subscribing, so no change between Get and Subscribe is lost.
+    auto now = scheduler_->Get(id_);
+    const v1::Iteration& latest = now.ok() ? *now : first;
+    Offer(latest, storage::IsTerminal(latest.stage()));
+    return absl::OkStatus();
   }
 
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!pending_) return;
-    current_ = std::move(*pending_);
-    pending_.reset();
-    wrote_end_ = storage::IsTerminal(current_.stage());
-    writing_ = true;
-    StartWrite(&current_);
+  void Unsubscribe() override {
+    if (handle_ != 0) scheduler_->Unsubscribe(handle_);  // no calls after this
   }
 
   Scheduler* const scheduler_;
   const std::string id_;
-  absl::Mutex mu_;
-  int handle_ ABSL_GUARDED_BY(mu_) = 0;
-  bool constructed_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<v1::Iteration> pending_ ABSL_GUARDED_BY(mu_);
-  v1::Iteration current_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool wrote_end_ ABSL_GUARDED_BY(mu_) = false;
-  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  // Written by Subscribe, read by Unsubscribe (ordered by the base's lock).
+  int handle_ = 0;
 };
 
 }  // namespace
@@ -129,7 +60,7 @@ grpc::ServerUnaryReactor* SchedulerService::Gated(grpc::CallbackServerContext* c
                                                   absl::string_view detail,
                                                   std::function<absl::Status()> act) {
   auto* reactor = ctx->DefaultReactor();
-  gate_->Authorize(AuthorizationOf(ctx), action, target, detail,
+  gate_->Authorize(services::AuthorizationOf(ctx), action, target, detail,
                    [reactor, act = std::move(act)](absl::StatusOr<v1::AuditEntry> allowed) {
                      absl::Status s = allowed.ok() ? act() : allowed.status();
                      reactor->Finish(services::ToGrpcStatus(s));
@@ -170,7 +101,9 @@ grpc::ServerUnaryReactor* SchedulerService::ListIterations(
 
 grpc::ServerWriteReactor<v1::Iteration>* SchedulerService::WatchIteration(
     grpc::CallbackServerContext* ctx, const v1::WatchIterationRequest* request) {
-  return new IterationWatchReactor(scheduler_, request->id());
+  auto* reactor = new IterationWatchReactor(scheduler_, request->id());
+  reactor->Begin(absl::OkStatus());
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* SchedulerService::CancelIteration(

@@ -4,7 +4,7 @@
 // waits (bounded, 60 s) for the worker to record CANCELLED.
 //
 // Auth: TriggerIteration, CancelIteration and SetSchedule change state and
-// pass the OperatorGate first (operator_gate.h: the caller's bearer token is
+// pass the TokenGate first (services/common/token_gate.h: the caller's bearer token is
 // checked by the collector, which also writes the audit entry); they act
 // only once it says yes. Reads (Get/List/Watch/GetSchedule) are open to
 // anyone who can reach the port (docs/security.md).
@@ -14,7 +14,7 @@
 #include <functional>
 
 #include "absl/strings/string_view.h"
-#include "services/scheduler/operator_gate.h"
+#include "services/common/token_gate.h"
 #include "services/scheduler/scheduler.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
 
@@ -23,7 +23,8 @@ namespace shammie::scheduler {
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
   // Borrows `scheduler` and `gate`; they must outlive the server.
-  SchedulerService(Scheduler* scheduler, OperatorGate* gate) : scheduler_(scheduler), gate_(gate) {}
+  SchedulerService(Scheduler* scheduler, services::TokenGate* gate)
+      : scheduler_(scheduler), gate_(gate) {}
 
   grpc::ServerUnaryReactor* TriggerIteration(grpc::CallbackServerContext* ctx,
                                              const v1::TriggerIterationRequest* request,
@@ -54,7 +55,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
                                   std::function<absl::Status()> act);
 
   Scheduler* const scheduler_;
-  OperatorGate* const gate_;
+  services::TokenGate* const gate_;
 };
 
 }  // namespace shammie::scheduler

@@ -2,7 +2,7 @@
 // server on loopback that accepts every call and never answers — each
 // client gives DEADLINE_EXCEEDED within its deadline instead of hanging:
 // scheduler → collector and trainers (GrpcPipeline), the scheduler's
-// operator check (OperatorGate), PM trainer → collector (CollectorClient),
+// operator check and the trainers' caller check (TokenGate), PM trainer → collector (CollectorClient),
 // PPO trainer → collector (FetchCollectorPrompts), simulated labelers and
 // the task feeder → collector.
 #include <grpcpp/generic/async_generic_service.h>
@@ -18,7 +18,7 @@
 #include "services/pm_trainer/collector_client.h"
 #include "services/ppo_trainer/prompt_source.h"
 #include "services/scheduler/grpc_pipeline.h"
-#include "services/scheduler/operator_gate.h"
+#include "services/common/token_gate.h"
 #include "sim/simulated_labelers.h"
 #include "sim/task_feeder.h"
 
@@ -87,13 +87,19 @@ TEST_F(DeadlinesTest, SchedulerPipelineCallsHitTheirDeadline) {
   EXPECT_GE(peer_.calls.load(), 6);  // every call reached the stuck peer
 }
 
-TEST_F(DeadlinesTest, OperatorGateHitsItsDeadline) {
-  scheduler::OperatorGate gate(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()),
-                               absl::Milliseconds(300));
+TEST_F(DeadlinesTest, TokenGateHitsItsDeadline) {
+  services::TokenGate gate(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()),
+                           absl::Milliseconds(300));
   ExpectDeadline("RecordOperatorAction", [&] {
     std::promise<absl::Status> done;
     gate.Authorize("Bearer shm_x", "iteration.trigger", "t", "",
                    [&](absl::StatusOr<v1::AuditEntry> r) { done.set_value(r.status()); });
+    return done.get_future().get();
+  });
+  ExpectDeadline("WhoAmI", [&] {
+    std::promise<absl::Status> done;
+    gate.CheckCaller("Bearer shm_x", services::CallerRule::kAnyRole, "GetJob",
+                     [&](absl::StatusOr<v1::Token> r) { done.set_value(r.status()); });
     return done.get_future().get();
   });
 }

@@ -24,6 +24,7 @@
 #include "shammie/v1/pm_trainer.grpc.pb.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
 #include "shammie/v1/scheduler.grpc.pb.h"
+#include "tests/lib/bearer_channel.h"
 #include "tests/lib/child_process.h"
 #include "tests/lib/prometheus_server.h"
 #include "tests/lib/temp_dir.h"
@@ -88,8 +89,9 @@ class FourServicesTest : public ::testing::Test {
     pm_address_ = ListeningAddress(*pm_trainer_);
     ASSERT_FALSE(pm_address_.empty()) << "the PM trainer did not start";
     pm_metrics_port_ = MetricsPort(*pm_trainer_);
-    pm_stub_ = v1::PreferenceModelTrainer::NewStub(
-        grpc::CreateChannel(pm_address_, grpc::InsecureChannelCredentials()));
+    // The trainers check their callers with the collector: the test calls
+    // with the operator token, as the scheduler does.
+    pm_stub_ = v1::PreferenceModelTrainer::NewStub(testing::BearerChannel(pm_address_, token_));
 
     ppo_trainer_ = std::make_unique<ChildProcess>(
         "shammie-ppo-trainer",
@@ -99,8 +101,7 @@ class FourServicesTest : public ::testing::Test {
     ppo_address_ = ListeningAddress(*ppo_trainer_);
     ASSERT_FALSE(ppo_address_.empty()) << "the PPO trainer did not start";
     ppo_metrics_port_ = MetricsPort(*ppo_trainer_);
-    ppo_stub_ = v1::PolicyTrainer::NewStub(
-        grpc::CreateChannel(ppo_address_, grpc::InsecureChannelCredentials()));
+    ppo_stub_ = v1::PolicyTrainer::NewStub(testing::BearerChannel(ppo_address_, token_));
   }
 
   // What a trainer prints once serving: "listening on HOST:PORT", then
@@ -211,6 +212,21 @@ TEST_F(FourServicesTest, IterationSurvivesSchedulerSigkillDeploysAndIsScraped) {
     int checkpoints = 0;
     for (const auto& e : fs::directory_iterator(dir_.Sub("pm/checkpoints"))) checkpoints += e.is_directory();
     EXPECT_EQ(checkpoints, 2);
+  }
+  {  // Without a token the trainer processes answer nobody.
+    grpc::ClientContext pm_ctx, ppo_ctx;
+    v1::ListPmJobsResponse pm_jobs;
+    v1::ListPpoJobsResponse ppo_jobs;
+    EXPECT_EQ(v1::PreferenceModelTrainer::NewStub(
+                  grpc::CreateChannel(pm_address_, grpc::InsecureChannelCredentials()))
+                  ->ListJobs(&pm_ctx, v1::ListJobsRequest(), &pm_jobs)
+                  .error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(v1::PolicyTrainer::NewStub(
+                  grpc::CreateChannel(ppo_address_, grpc::InsecureChannelCredentials()))
+                  ->ListJobs(&ppo_ctx, v1::ListJobsRequest(), &ppo_jobs)
+                  .error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
   }
   {
     grpc::ClientContext ctx;

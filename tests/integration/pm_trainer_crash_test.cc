@@ -17,6 +17,7 @@
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
 #include "shammie/v1/pm_trainer.grpc.pb.h"
+#include "tests/lib/bearer_channel.h"
 #include "tests/lib/temp_dir.h"
 #include "tests/services/pm_trainer/pm_trainer_test_util.h"
 
@@ -49,8 +50,11 @@ class PmTrainerCrashTest : public ::testing::Test {
          "--collector", collector_addr_, "--token-file", dir_.Sub("token"), "--port-file",
          dir_.Sub("pm-port"), "--checkpoint-every", "4"},
         &trainer_, dir_.Sub("pm-port"));
-    pm_ = v1::PreferenceModelTrainer::NewStub(
-        grpc::CreateChannel(trainer_addr_, grpc::InsecureChannelCredentials()));
+    // The test calls with the trainer's own SERVICE token.
+    std::ifstream in(dir_.Sub("token"));
+    std::string token;
+    std::getline(in, token);
+    pm_ = v1::PreferenceModelTrainer::NewStub(testing::BearerChannel(trainer_addr_, token));
   }
 
   v1::PmJob Get(const std::string& id) {

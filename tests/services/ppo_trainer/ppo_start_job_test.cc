@@ -3,7 +3,8 @@
 // a real collector over loopback gRPC. A collector without comparisons and
 // an empty JSONL prompt file are FAILED_PRECONDITION naming the field, with
 // nothing stored; once the collector holds a comparison the same spec
-// starts; an unreachable collector is UNAVAILABLE.
+// starts; an unreachable collector is UNAVAILABLE. Callers are checked by the
+// fixture's collector (the test calls with the operator token).
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +15,7 @@
 #include "services/ppo_trainer/ppo_trainer_service.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
 #include "storage/job_store.h"
+#include "tests/lib/bearer_channel.h"
 #include "tests/lib/collector_fixture.h"
 #include "tests/services/pm_trainer/pm_trainer_test_util.h"
 
@@ -34,6 +36,7 @@ class PpoStartJobTest : public testing::CollectorFixture {
   }
   void TearDown() override {
     server_grpc_.reset();
+    if (gate_) gate_->WaitForCalls();
     service_.reset();
     runner_.reset();
     store_.reset();
@@ -57,15 +60,16 @@ class PpoStartJobTest : public testing::CollectorFixture {
     auto runner = jobs::JobRunner::Create(ro);
     ASSERT_TRUE(runner.ok()) << runner.status();
     runner_ = std::move(*runner);
-    service_ = std::make_unique<PolicyTrainerService>(runner_.get(), job.collector);
+    gate_ = std::make_unique<services::TokenGate>(channel_, absl::Seconds(10));
+    service_ = std::make_unique<PolicyTrainerService>(runner_.get(), gate_.get(), job.collector);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service_.get());
     server_grpc_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    trainer_ = v1::PolicyTrainer::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    trainer_ = v1::PolicyTrainer::NewStub(
+        testing::BearerChannel(absl::StrCat("127.0.0.1:", port), operator_token_));
   }
 
   v1::PpoJobSpec Spec(const std::string& key) {
@@ -93,6 +97,7 @@ class PpoStartJobTest : public testing::CollectorFixture {
   testing::TempDir work_;
   std::unique_ptr<storage::JobStore> store_;
   std::unique_ptr<jobs::JobRunner> runner_;
+  std::unique_ptr<services::TokenGate> gate_;
   std::unique_ptr<PolicyTrainerService> service_;
   std::unique_ptr<grpc::Server> server_grpc_;
   std::unique_ptr<v1::PolicyTrainer::Stub> trainer_;

@@ -1,7 +1,9 @@
 // shammie-ppo-trainer as a real process over loopback gRPC: bad input at
 // StartJob names the field; a job runs to SUCCEEDED with its curve, fit and
 // checkpoint; a trainer killed with SIGKILL resumes the job from its last
-// checkpoint and ends with exactly the curve of an uninterrupted run.
+// checkpoint and ends with exactly the curve of an uninterrupted run. The
+// trainer checks its callers with a real collector (in this process); the
+// test calls with a SERVICE token.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,8 @@
 #include "policy/checkpoint.h"
 #include "reward_model/pm_checkpoint.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
+#include "tests/lib/bearer_channel.h"
+#include "tests/lib/collector_fixture.h"
 
 namespace shammie::ppo_trainer {
 namespace {
@@ -29,7 +33,9 @@ using ::testing::HasSubstr;
 // The trainer binary, started with a fresh or existing data dir.
 class TrainerProcess {
  public:
-  explicit TrainerProcess(const std::string& data_dir) {
+  // `collector`: who checks the callers' tokens; `token`: the test's.
+  TrainerProcess(const std::string& data_dir, const std::string& collector,
+                 const std::string& token) {
     int out[2];
     EXPECT_EQ(pipe(out), 0);
     pid_ = fork();
@@ -38,7 +44,7 @@ class TrainerProcess {
       close(out[0]);
       const std::string bin = std::string(std::getenv("SHAMMIE_BIN_DIR")) + "/shammie-ppo-trainer";
       execl(bin.c_str(), bin.c_str(), "--data-dir", data_dir.c_str(), "--listen", "127.0.0.1:0",
-            "--collector", "127.0.0.1:1", static_cast<char*>(nullptr));
+            "--collector", collector.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     close(out[1]);
@@ -50,7 +56,7 @@ class TrainerProcess {
       address_.erase(address_.find_last_not_of("\n") + 1);
     }
     stdout_ = f;
-    channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+    channel_ = testing::BearerChannel(address_, token);
     stub_ = v1::PolicyTrainer::NewStub(channel_);
   }
   ~TrainerProcess() {
@@ -86,9 +92,11 @@ policy::GptConfig Tiny(int64_t n_embd = 32, int64_t vocab = 257) {
   return c;
 }
 
-class PpoServiceTest : public ::testing::Test {
+class PpoServiceTest : public testing::CollectorFixture {
  protected:
   void SetUp() override {
+    CollectorFixture::SetUp();
+    token_ = NewToken("ppo-test", v1::SERVICE);
     root_ = fs::path(::testing::TempDir()) / ("ppo_service_" + std::to_string(getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_);
@@ -113,7 +121,11 @@ class PpoServiceTest : public ::testing::Test {
       prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
     }
   }
-  void TearDown() override { fs::remove_all(root_); }
+  void TearDown() override {
+    fs::remove_all(root_);
+    CollectorFixture::TearDown();
+  }
+
 
   std::string dir(const std::string& name) const { return (root_ / name).string(); }
 
@@ -151,10 +163,11 @@ class PpoServiceTest : public ::testing::Test {
   }
 
   fs::path root_;
+  std::string token_;  // SERVICE: may start and cancel jobs
 };
 
 TEST_F(PpoServiceTest, StartJobRefusesBadInputNamingTheField) {
-  TrainerProcess trainer(dir("data"));
+  TrainerProcess trainer(dir("data"), server_->address(), token_);
   ASSERT_TRUE(trainer.started());
   struct Case {
     std::function<void(v1::PpoJobSpec&)> edit;
@@ -192,7 +205,7 @@ TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) 
   // The uninterrupted run.
   v1::PpoJob reference;
   {
-    TrainerProcess trainer(dir("data_ref"));
+    TrainerProcess trainer(dir("data_ref"), server_->address(), token_);
     ASSERT_TRUE(trainer.started());
     grpc::ClientContext ctx;
     v1::PpoJob started;
@@ -209,7 +222,7 @@ TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) 
   // The same job, killed after its step-2 checkpoint, then restarted.
   std::string id;
   {
-    TrainerProcess trainer(dir("data_kill"));
+    TrainerProcess trainer(dir("data_kill"), server_->address(), token_);
     ASSERT_TRUE(trainer.started());
     grpc::ClientContext ctx;
     v1::PpoJob started;
@@ -230,7 +243,7 @@ TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) 
     ASSERT_LT(seen.status().progress().step(), 6u);
     ASSERT_TRUE(fs::exists(dir("data_kill") + "/artifacts/" + id + "/step-2/ppo_state.pt"));
   }
-  TrainerProcess restarted(dir("data_kill"));
+  TrainerProcess restarted(dir("data_kill"), server_->address(), token_);
   ASSERT_TRUE(restarted.started());
   v1::PpoJob resumed = WaitForEnd(restarted.stub(), id);
   ASSERT_EQ(resumed.status().state(), v1::JOB_SUCCEEDED) << resumed.status().error();

@@ -1,10 +1,10 @@
-// The scheduler's operator RPCs behind the OperatorGate, for real: a
+// The scheduler's operator RPCs behind the TokenGate, for real: a
 // CollectorServer (RocksDB in a temp dir) is the token authority, an
 // in-process SchedulerServer forwards callers' tokens to it over loopback
 // gRPC. Trigger, cancel and schedule changes need a live operator token and
 // land in the collector's audit log; reads need none; a revoked token is
 // refused on its next request; a collector that is down refuses changes.
-#include "services/scheduler/operator_gate.h"
+#include "services/common/token_gate.h"
 
 #include <memory>
 #include <string>
