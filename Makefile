@@ -2,13 +2,14 @@
 #   make up     build and run the embedded default (all services + simulated labelers)
 #   make test   build and run every test (ctest)
 #   make build  build everything into build/bin/
-#   make test-sanitize  ASan + UBSan build (build-sanitize/) of the torch-free
-#               tests of the input parsers (label "sanitize": common, storage,
-#               policy formats, collector, fuzz corpora), run with -LE learning;
-#               SANITIZE_SCOPE=torch-free runs every test whose binaries do
-#               not link libtorch (about twice the cold build);
-#               SANITIZE_SCOPE=all every test but the learning ones, torch
-#               code included (policy, reward model, trainers, four services)
+#   make test-sanitize  ASan + UBSan build (build-sanitize/) and run of every
+#               test but the learning ones, torch code included (policy,
+#               reward model, trainers, four services): SANITIZE_SCOPE=all,
+#               the default (a cold build takes about an hour on 2 cores).
+#               SANITIZE_SCOPE=input: only the torch-free tests of the input
+#               parsers (common, storage, policy formats, collector, fuzz
+#               corpora) — what CI runs, for time; SANITIZE_SCOPE=torch-free:
+#               every test whose binaries do not link libtorch
 #   make fuzz   libFuzzer targets of tests/fuzz (clang, build-fuzz/), each run
 #               FUZZ_SECONDS seconds from its seed corpus
 # docs/security.md ("Sanitizers and fuzzing") says what these cover and not.
@@ -20,7 +21,7 @@ CTEST_ARGS ?=
 SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-SANITIZE_SCOPE ?= input
+SANITIZE_SCOPE ?= all
 
 # ccache must hash precompiled headers by content, not by mtime.
 # Cache hits across worktrees/clones: paths are hashed relative to the checkout.
