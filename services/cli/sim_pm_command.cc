@@ -92,7 +92,11 @@ struct LabeledData {
 void Add(LabeledData& d, const std::string& context, const std::string& a, const std::string& b,
          double gold_a, double gold_b, sim::SimulatedLabeler& labeler) {
   v1::Comparison c = sim::SimComparison(context, a, b, labeler.ChooseByGold(gold_a, gold_b));
-  c.set_labeler("sim");
+  // Each judgement is an independent draw of the simulated crowd: a distinct
+  // labeler name, so the PM job's exact-duplicate filter (meant for one
+  // judgement stored twice) keeps repeated pairs of the small synthetic task
+  // and their label frequencies.
+  c.set_labeler(absl::StrCat("sim-", d.comparisons.size()));
   c.set_seq(d.comparisons.size() + 1);  // PmJobInputs matches gold to test pairs by seq
   d.comparisons.push_back(std::move(c));
   d.gold.push_back(Sign(gold_a - gold_b));
