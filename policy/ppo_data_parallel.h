@@ -11,8 +11,8 @@
 // and the gradients are summed across ranks before clipping and Adam — so
 // all ranks take the same step, the one a single process takes.
 //
-// The transport is a hook: reward_model::ProcessGroup (c10d Gloo, the PM
-// trainer's) provides it; policy/ stays free of c10d.
+// The transport is a hook: common::ProcessGroup (c10d Gloo, shared with
+// the PM trainer) provides it; policy/ stays free of c10d headers.
 //
 // Shape legend: B global episodes, b = this rank's episodes, T tokens.
 //

@@ -97,8 +97,17 @@ absl::StatusOr<std::unique_ptr<PpoRun>> PpoRun::Create(const PpoRunSpec& spec) {
   };
   // The detokenizer refers to the tokenizer owned by `policy`; the run keeps
   // both alive together (Checkpoint is moved, its unique_ptr target stays).
-  SHAMMIE_ASSIGN_OR_RETURN(std::unique_ptr<PpoTrainer> trainer,
-                           PpoTrainer::Create(spec.options, models, std::move(prompts), spec.scorers));
+  PpoDataParallel parallel;
+  if (spec.group != nullptr && spec.group->world_size() > 1) {
+    parallel.rank = spec.group->rank();
+    parallel.world_size = spec.group->world_size();
+    parallel.allreduce_sum = [group = spec.group](std::vector<torch::Tensor>& t) {
+      group->AllReduceMean(t, /*sum=*/true);
+    };
+  }
+  SHAMMIE_ASSIGN_OR_RETURN(
+      std::unique_ptr<PpoTrainer> trainer,
+      PpoTrainer::Create(spec.options, models, std::move(prompts), spec.scorers, std::move(parallel)));
   return std::unique_ptr<PpoRun>(new PpoRunImpl(std::move(policy), std::move(trainer),
                                                 spec.lineage_json, spec.policy_checkpoint));
 }

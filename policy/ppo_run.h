@@ -7,6 +7,8 @@
 // Thread-compatible: one thread drives a PpoRun. Errors as PpoTrainer's,
 // plus the checkpoint loader's (NOT_FOUND / INVALID_ARGUMENT naming the
 // spec field: "policy_checkpoint …", "reference_checkpoint …").
+// With a process group, Step() takes the group's collectives (UNAVAILABLE
+// or INTERNAL when a rank is gone).
 #ifndef SHAMMIE_POLICY_PPO_RUN_H_
 #define SHAMMIE_POLICY_PPO_RUN_H_
 
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/process_group.h"
 #include "policy/ppo_episode.h"
 #include "policy/ppo_metrics.h"
 #include "policy/ppo_options.h"
@@ -29,6 +32,10 @@ struct PpoRunSpec {
   std::vector<std::string> prompts;  // contexts ("\n\nHuman: …\n\nAssistant:")
   PpoScorers scorers;                // not owned; outlive the run
   std::string lineage_json = "{}";   // the job spec, recorded in checkpoints
+  // Data parallel (policy/ppo_data_parallel.h): with a group of W > 1 ranks
+  // this run is one rank of W; every rank must create its run from the same
+  // spec and step it in lockstep. Null or W = 1: one process.
+  std::shared_ptr<common::ProcessGroup> group;
 };
 
 class PpoRun {

@@ -10,7 +10,7 @@
 #include "policy/sampler.h"
 #include "reward_model/pm_checkpoint.h"
 #include "reward_model/pm_data.h"
-#include "reward_model/pm_distributed.h"
+#include "common/process_group.h"
 #include "reward_model/pm_evaluation.h"
 #include "reward_model/pm_trainer.h"
 
@@ -162,9 +162,9 @@ absl::StatusOr<v1::PmReport> RunPmJob(const PmJobInputs& in, const PmJobCallback
     o.seed = spec.seed();
     o.rank = in.rank;
     o.world_size = in.world_size;
-    std::unique_ptr<ProcessGroup> group;
+    std::unique_ptr<common::ProcessGroup> group;
     if (in.world_size > 1) {
-      auto g = ProcessGroup::Connect({in.rank, in.world_size, in.master_addr, in.master_port});
+      auto g = common::ProcessGroup::Connect({in.rank, in.world_size, in.master_addr, in.master_port});
       if (!g.ok()) return g.status();
       group = *std::move(g);
       o.allreduce = [&group](std::vector<torch::Tensor>& t) { group->AllReduceMean(t, /*sum=*/true); };

@@ -53,7 +53,7 @@ struct PmJobInputs {
   // Base-policy samples scored for the score offset.
   int64_t offset_samples = 64;
   int64_t offset_max_tokens = 32;
-  // Data parallel: rank/world and the environment of pm_distributed.h.
+  // Data parallel: rank/world and the environment of common/process_group.h.
   int64_t rank = 0;
   int64_t world_size = 1;
   std::string master_addr;

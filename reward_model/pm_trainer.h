@@ -44,7 +44,7 @@ struct PmTrainOptions {
   double weight_decay = 0.0;
   double grad_clip = 1.0;       // max global gradient norm; 0 = off
   int64_t max_len = 0;          // tokens per row; 0 = the trunk's n_positions
-  // Data parallel (pm_distributed.h makes `allreduce` from the environment).
+  // Data parallel (common/process_group.h makes `allreduce` from the environment).
   int64_t rank = 0;
   int64_t world_size = 1;
   // Sums each tensor in place across ranks. Required when world_size > 1.

@@ -24,6 +24,18 @@ std::string HumanTurn(const std::string& context) {
 
 }  // namespace
 
+v1::Comparison SimComparison(const std::string& context, const std::string& a,
+                             const std::string& b, int preference) {
+  v1::Comparison c;
+  auto* turn = c.mutable_context()->add_turns();
+  turn->set_role(v1::HUMAN);
+  turn->set_text(HumanTurn(context));
+  c.mutable_response_a()->set_text(a);
+  c.mutable_response_b()->set_text(b);
+  c.set_preference(preference);
+  return c;
+}
+
 std::vector<v1::Comparison> StarterComparisons(int n, uint64_t seed, const std::string& labeler_prefix) {
   PairGenerator gen(seed);
   SimulatedLabeler labeler({kDefaultLabelerTemperature, seed});
@@ -31,13 +43,7 @@ std::vector<v1::Comparison> StarterComparisons(int n, uint64_t seed, const std::
   out.reserve(n);
   for (int i = 0; i < n; ++i) {
     ComparisonPair p = gen.Next();
-    v1::Comparison c;
-    auto* turn = c.mutable_context()->add_turns();
-    turn->set_role(v1::HUMAN);
-    turn->set_text(HumanTurn(p.context));
-    c.mutable_response_a()->set_text(p.a);
-    c.mutable_response_b()->set_text(p.b);
-    c.set_preference(labeler.ChooseByGold(p.gold_a, p.gold_b));
+    v1::Comparison c = SimComparison(p.context, p.a, p.b, labeler.ChooseByGold(p.gold_a, p.gold_b));
     c.set_labeler(absl::StrCat(labeler_prefix, i % 3));
     c.set_client_request_id(absl::StrCat("starter-", seed, "-", i));
     out.push_back(std::move(c));

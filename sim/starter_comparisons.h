@@ -19,6 +19,12 @@
 
 namespace shammie::sim {
 
+// One comparison of responses `a` and `b` to `context` (a rendered
+// "\n\nHuman: …\n\nAssistant:" prompt, stored as its human turn) with the
+// labeler's 8-point `preference` (1 = A much better … 8 = B much better).
+v1::Comparison SimComparison(const std::string& context, const std::string& a,
+                             const std::string& b, int preference);
+
 // `n` labeled comparisons, deterministic in `seed`; labelers are named
 // "<labeler_prefix><0..2>" and client_request_ids "starter-<seed>-<i>", so a
 // second import of the same set stores nothing new.

@@ -25,6 +25,7 @@ int RunTrigger(const std::vector<std::string>& args);
 int RunWatch(const std::vector<std::string>& args);
 int RunTokenize(const std::vector<std::string>& args);  // tokenize_command.cc
 int RunPretrain(const std::vector<std::string>& args);  // pretrain_command.cc
+int RunSimPm(const std::vector<std::string>& args);     // sim_pm_command.cc
 }  // namespace shammie::cli
 
 namespace {
@@ -41,6 +42,7 @@ const std::vector<Command>& Commands() {
       {"stats", "show the collector's counters", shammie::cli::RunStats},
       {"bench", "run a benchmark (ingest, train, generate, ppo): one JSON line", shammie::cli::RunBench},
       {"pretrain", "pretrain the tiny base policy on the synthetic corpus", shammie::cli::RunPretrain},
+      {"sim-pm", "train a preference model on simulated comparisons (test fixture)", shammie::cli::RunSimPm},
       {"tokenize", "print the token ids of UTF-8 text on stdin as a JSON array", shammie::cli::RunTokenize},
       {"trigger", "start an iteration now (idempotent with --key)", shammie::cli::RunTrigger},
       {"status", "iterations and the schedule, or one iteration in detail", shammie::cli::RunStatus},

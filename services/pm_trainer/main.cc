@@ -26,7 +26,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/strip.h"
 #include "common/omp_env.h"
-#include "reward_model/distributed_env.h"
+#include "common/distributed_env.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/wait_for_signal.h"
 #include "services/pm_trainer/pm_trainer_server.h"
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     text << in.rdbuf();
     o.token = std::string(absl::StripAsciiWhitespace(text.str()));
   }
-  auto env = shammie::reward_model::DistributedOptionsFromEnv();
+  auto env = shammie::common::DistributedOptionsFromEnv();
   if (!env.ok()) {
     std::fprintf(stderr, "shammie-pm-trainer: %s\n", env.status().ToString().c_str());
     return 2;

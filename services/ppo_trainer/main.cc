@@ -9,16 +9,30 @@
 // Jobs live in <data-dir>/jobs (RocksDB); checkpoints in <data-dir>/artifacts
 // (or --artifact-dir). Unfinished jobs resume from their last checkpoint when
 // the trainer starts. Prints "listening on HOST:PORT" once serving.
+//
+// Data parallel (torchrun's variables): start one process per rank with
+// WORLD_SIZE=W RANK=r MASTER_ADDR=A MASTER_PORT=P. Rank 0 is the trainer
+// above (flags as usual) and hosts the rendezvous; ranks 1…W−1 take no
+// flags but need the same filesystem, serve nothing, print "rank r of W:
+// following rank 0" and run every job of rank 0 with it, each on its share
+// of every batch (services/ppo_trainer/ppo_ranks.h). Rank 0 writes all
+// checkpoints and metrics. A follower exits when rank 0 is gone; restart
+// the ranks together.
+#include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/distributed_env.h"
 #include "common/log.h"
 #include "common/omp_env.h"
+#include "common/process_group.h"
 #include "services/collector/wait_for_signal.h"
+#include "services/ppo_trainer/ppo_follower.h"
 #include "services/ppo_trainer/ppo_trainer_server.h"
 
 ABSL_FLAG(std::string, data_dir, "", "folder for the job store and (by default) artifacts");
@@ -42,6 +56,26 @@ std::string ReadToken(const std::string& path) {
   return token;
 }
 
+std::atomic<bool> follower_stop{false};
+
+// Ranks 1…W−1: follow rank 0 until a stop signal (while idle) or rank 0 is gone.
+int RunFollower(shammie::ppo_trainer::RankChannel& ranks) {
+  std::thread([] {
+    shammie::collector::WaitForStopSignal();
+    follower_stop = true;
+  }).detach();
+  std::printf("rank %lld of %lld: following rank 0\n", static_cast<long long>(ranks.group()->rank()),
+              static_cast<long long>(ranks.group()->world_size()));
+  std::fflush(stdout);
+  absl::Status s = shammie::ppo_trainer::FollowRankZero(ranks, shammie::ppo_trainer::DefaultPmLoader(),
+                                                        [] { return follower_stop.load(); });
+  if (!s.ok()) {
+    std::fprintf(stderr, "shammie-ppo-trainer: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,7 +85,27 @@ int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = shammie::collector::DashFlagsToUnderscores(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  absl::StatusOr<shammie::common::DistributedOptions> env = shammie::common::DistributedOptionsFromEnv();
+  if (!env.ok()) {
+    std::fprintf(stderr, "shammie-ppo-trainer: %s\n", env.status().ToString().c_str());
+    return 2;
+  }
+  std::shared_ptr<shammie::ppo_trainer::RankChannel> ranks;
+  if (env->world_size > 1) {
+    // Generous: a rank waits in a collective while the other finishes a
+    // step or writes a checkpoint on a busy machine.
+    env->timeout = absl::Minutes(5);
+    auto group = shammie::common::ProcessGroup::Connect(*env);
+    if (!group.ok()) {
+      std::fprintf(stderr, "shammie-ppo-trainer: %s\n", group.status().ToString().c_str());
+      return 1;
+    }
+    ranks = std::make_shared<shammie::ppo_trainer::RankChannel>(
+        std::shared_ptr<shammie::common::ProcessGroup>(*std::move(group)));
+    if (env->rank > 0) return RunFollower(*ranks);
+  }
   shammie::ppo_trainer::PpoTrainerServerOptions o;
+  o.ranks = ranks;
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   if (o.data_dir.empty()) {
     std::fprintf(stderr, "shammie-ppo-trainer: --data-dir is required\n");

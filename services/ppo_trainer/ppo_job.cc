@@ -11,7 +11,6 @@
 #include "policy/overoptimization.h"
 #include "policy/ppo_metrics.h"
 #include "policy/ppo_run.h"
-#include "services/ppo_trainer/gold_scorer.h"
 #include "services/ppo_trainer/ppo_spec.h"
 
 namespace shammie::ppo_trainer {
@@ -69,46 +68,73 @@ v1::JobProgress Progress(const v1::PpoStep& s, uint32_t total) {
   return p;
 }
 
+// While armed, leaving the job tells the follower ranks to stop waiting for
+// another step (they are waiting after every successful step).
+class ReleaseFollowers {
+ public:
+  explicit ReleaseFollowers(RankChannel* ranks) : ranks_(ranks) {}
+  ~ReleaseFollowers() {
+    if (armed_) (void)ranks_->Continue(false);
+  }
+  void Arm() { armed_ = ranks_ != nullptr; }
+  // Before each step: tell the followers whether it happens.
+  absl::Status Send(bool go) {
+    if (ranks_ == nullptr) return absl::OkStatus();
+    armed_ = false;
+    return ranks_->Continue(go);
+  }
+
+ private:
+  RankChannel* ranks_;
+  bool armed_ = false;
+};
+
 absl::StatusOr<jobs::JobOutcome> RunJob(const PpoJobOptions& options, jobs::JobContext& ctx) {
   v1::PpoJobSpec spec;
   if (!ctx.job().spec().UnpackTo(&spec)) return absl::InternalError("stored spec is not a PpoJobSpec");
   const std::string job_dir = (std::filesystem::path(options.artifact_dir) / ctx.job().status().id()).string();
 
-  // Inputs: prompts, PMs (train, test), gold reward.
+  // Inputs: prompts, then (on every rank) PMs, gold reward and the run.
   std::vector<std::string> prompts;
   if (!spec.prompt_file().empty()) {
     SHAMMIE_ASSIGN_OR_RETURN(prompts, ReadPromptFile(spec.prompt_file()));
   } else {
     SHAMMIE_ASSIGN_OR_RETURN(prompts, FetchCollectorPrompts(options.collector));
   }
-  SHAMMIE_ASSIGN_OR_RETURN(std::unique_ptr<policy::EpisodeScorer> pm, options.load_pm(spec.pm_checkpoint()));
-  std::unique_ptr<policy::EpisodeScorer> test_pm;
-  if (!spec.test_pm_checkpoint().empty()) {
-    SHAMMIE_ASSIGN_OR_RETURN(test_pm, options.load_pm(spec.test_pm_checkpoint()));
+  RankChannel* ranks = options.ranks.get();
+  if (ranks != nullptr) {
+    SHAMMIE_RETURN_IF_ERROR(
+        ranks->AnnounceJob({ctx.job().status().id(), spec, ctx.job().resume_checkpoint(), prompts}));
   }
-  GoldScorer gold;
-  policy::PpoRunSpec run_spec;
-  run_spec.options = ToPpoOptions(spec);
-  run_spec.policy_checkpoint = spec.policy_checkpoint();
-  run_spec.reference_checkpoint = spec.reference_checkpoint();
-  run_spec.prompts = std::move(prompts);
-  run_spec.scorers = {pm.get(), test_pm.get(), spec.gold_reward() ? &gold : nullptr};
-  SHAMMIE_ASSIGN_OR_RETURN(std::unique_ptr<policy::PpoRun> run, policy::PpoRun::Create(run_spec));
+  absl::StatusOr<std::unique_ptr<PpoJobRun>> built =
+      BuildPpoJobRun(spec, std::move(prompts), options.load_pm, ctx.job().resume_checkpoint(),
+                     ranks != nullptr ? ranks->group() : nullptr);
+  ReleaseFollowers followers(ranks);
+  if (ranks != nullptr) {
+    SHAMMIE_ASSIGN_OR_RETURN(bool all, ranks->group()->AllTrue(built.ok()));
+    if (built.ok() && !all) return absl::UnavailableError("another rank could not start the job");
+  }
+  if (!built.ok()) return built.status();
+  followers.Arm();  // they wait for our first Continue
+  policy::PpoRun& run = *(*built)->run;
+  const policy::PpoOptions run_options = ToPpoOptions(spec);
 
-  // Resume: the run's state and the curve up to the checkpoint's step.
+  // The curve up to the resume checkpoint.
   v1::PpoReport report;
-  policy::OverOptimizationDetector detector(run_spec.options.overoptimization);
+  policy::OverOptimizationDetector detector(run_options.overoptimization);
   if (!ctx.job().resume_checkpoint().empty()) {
-    SHAMMIE_RETURN_IF_ERROR(run->Resume(ctx.job().resume_checkpoint()));
     SHAMMIE_ASSIGN_OR_RETURN(report, ReadReport(ctx.job().resume_checkpoint()));
     for (const v1::PpoStep& s : report.steps()) detector.Add(s.step(), s.reward(), s.test_reward());
-    SHAMMIE_LOG(INFO) << "ppo job " << ctx.job().status().id() << " resumed at step " << run->step();
+    SHAMMIE_LOG(INFO) << "ppo job " << ctx.job().status().id() << " resumed at step " << run.step();
   }
 
-  // Steps.
-  while (run->step() < spec.steps()) {
-    if (ctx.Cancelled()) return absl::CancelledError("cancelled");
-    SHAMMIE_ASSIGN_OR_RETURN(policy::PpoStepMetrics m, run->Step());
+  // Steps (the followers step with us: each Send(true) is one Step()).
+  while (true) {
+    const bool go = run.step() < spec.steps() && !ctx.Cancelled() && !report.stopped_on_overoptimization();
+    SHAMMIE_RETURN_IF_ERROR(followers.Send(go));
+    if (!go) break;
+    SHAMMIE_ASSIGN_OR_RETURN(policy::PpoStepMetrics m, run.Step());
+    followers.Arm();
     *report.add_steps() = ToProto(m);
     if (options.metrics) options.metrics->ObserveStep(report.steps(report.steps_size() - 1));
     ctx.ReportProgress(Progress(report.steps(report.steps_size() - 1), spec.steps()));
@@ -119,23 +145,24 @@ absl::StatusOr<jobs::JobOutcome> RunJob(const PpoJobOptions& options, jobs::JobC
     if (fired) {
       report.set_overoptimization_step(detector.parting_step());
       report.set_overoptimization_detected_step(detector.detected_step());
-      if (spec.stop_on_overoptimization()) {
-        report.set_stopped_on_overoptimization(true);
-        break;
-      }
+      if (spec.stop_on_overoptimization()) report.set_stopped_on_overoptimization(true);
     }
-    if (spec.checkpoint_every() > 0 && m.step % spec.checkpoint_every() == 0 && m.step < spec.steps()) {
+    if (spec.checkpoint_every() > 0 && m.step % spec.checkpoint_every() == 0 && m.step < spec.steps() &&
+        !report.stopped_on_overoptimization()) {
       const std::string dir = absl::StrCat(job_dir, "/step-", m.step);
-      SHAMMIE_RETURN_IF_ERROR(SaveCheckpoint(*run, dir, report));
+      SHAMMIE_RETURN_IF_ERROR(SaveCheckpoint(run, dir, report));
       SHAMMIE_RETURN_IF_ERROR(ctx.SaveResumePoint(dir, m.step));
     }
+  }
+  if (ctx.Cancelled() && run.step() < spec.steps() && !report.stopped_on_overoptimization()) {
+    return absl::CancelledError("cancelled");
   }
 
   // The finished policy and its report.
   FinishReport(report);
   if (options.metrics) options.metrics->ObserveReport(report);
   const std::string final_dir = job_dir + "/final";
-  SHAMMIE_RETURN_IF_ERROR(SaveCheckpoint(*run, final_dir, report));
+  SHAMMIE_RETURN_IF_ERROR(SaveCheckpoint(run, final_dir, report));
   jobs::JobOutcome outcome;
   outcome.result.PackFrom(report);
   outcome.checkpoint = final_dir;
@@ -165,6 +192,26 @@ v1::PpoStep ToProto(const policy::PpoStepMetrics& m) {
   s.set_scoring_seconds(m.scoring_seconds);
   s.set_update_seconds(m.update_seconds);
   return s;
+}
+
+absl::StatusOr<std::unique_ptr<PpoJobRun>> BuildPpoJobRun(
+    const v1::PpoJobSpec& spec, std::vector<std::string> prompts, const PmLoader& load_pm,
+    const std::string& resume_checkpoint, std::shared_ptr<common::ProcessGroup> group) {
+  auto parts = std::make_unique<PpoJobRun>();
+  SHAMMIE_ASSIGN_OR_RETURN(parts->pm, load_pm(spec.pm_checkpoint()));
+  if (!spec.test_pm_checkpoint().empty()) {
+    SHAMMIE_ASSIGN_OR_RETURN(parts->test_pm, load_pm(spec.test_pm_checkpoint()));
+  }
+  policy::PpoRunSpec run_spec;
+  run_spec.options = ToPpoOptions(spec);
+  run_spec.policy_checkpoint = spec.policy_checkpoint();
+  run_spec.reference_checkpoint = spec.reference_checkpoint();
+  run_spec.prompts = std::move(prompts);
+  run_spec.scorers = {parts->pm.get(), parts->test_pm.get(), spec.gold_reward() ? &parts->gold : nullptr};
+  run_spec.group = std::move(group);
+  SHAMMIE_ASSIGN_OR_RETURN(parts->run, policy::PpoRun::Create(run_spec));
+  if (!resume_checkpoint.empty()) SHAMMIE_RETURN_IF_ERROR(parts->run->Resume(resume_checkpoint));
+  return parts;
 }
 
 void FinishReport(v1::PpoReport& report) {

@@ -18,10 +18,13 @@
 
 #include "absl/status/statusor.h"
 #include "policy/ppo_episode.h"
+#include "policy/ppo_run.h"
 #include "policy/ppo_metrics.h"
 #include "policy/reward_kl_fit.h"
 #include "services/jobs/job_runner.h"
 #include "services/metrics/training_metrics.h"
+#include "services/ppo_trainer/gold_scorer.h"
+#include "services/ppo_trainer/ppo_ranks.h"
 #include "services/ppo_trainer/prompt_source.h"
 #include "shammie/v1/ppo_trainer.pb.h"
 
@@ -38,7 +41,26 @@ struct PpoJobOptions {
   // Every step and the final report as PPO series (training_metrics.h);
   // null = none.
   std::shared_ptr<metrics::PpoMetrics> metrics;
+  // Data parallel (ppo_ranks.h): this process is rank 0 of the channel's
+  // group; each job is announced to the other ranks and stepped in
+  // lockstep with them. Null = one process. Jobs must then run one at a
+  // time (PpoTrainerServerOptions::max_running 1).
+  std::shared_ptr<RankChannel> ranks;
 };
+
+// A job's run and the scorers it points at (they live together).
+struct PpoJobRun {
+  std::unique_ptr<policy::EpisodeScorer> pm, test_pm;
+  GoldScorer gold;
+  std::unique_ptr<policy::PpoRun> run;
+};
+
+// Loads the PMs, creates the run (one rank of `group` when given) and
+// resumes it from `resume_checkpoint` when not empty. Errors as the loaders
+// and PpoRun say. Rank 0 and the followers (ppo_follower.h) both use it.
+absl::StatusOr<std::unique_ptr<PpoJobRun>> BuildPpoJobRun(
+    const v1::PpoJobSpec& spec, std::vector<std::string> prompts, const PmLoader& load_pm,
+    const std::string& resume_checkpoint, std::shared_ptr<common::ProcessGroup> group);
 
 jobs::JobWork MakePpoJobWork(PpoJobOptions options);
 

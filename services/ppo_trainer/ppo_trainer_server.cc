@@ -4,9 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "reward_model/pm_episode_scorer.h"
-#include "services/ppo_trainer/ppo_job.h"
 
 namespace shammie::ppo_trainer {
+
+PmLoader DefaultPmLoader() {
+  return [](const std::string& dir) { return reward_model::LoadPmEpisodeScorer(dir); };
+}
 
 absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
     const PpoTrainerServerOptions& options) {
@@ -31,13 +34,14 @@ absl::StatusOr<std::unique_ptr<PpoTrainerServer>> PpoTrainerServer::Start(
   job.collector.address = options.collector;
   job.collector.token = options.token;
   job.collector.credentials = *channel_credentials;
-  job.load_pm = [](const std::string& dir) { return reward_model::LoadPmEpisodeScorer(dir); };
+  job.load_pm = DefaultPmLoader();
+  job.ranks = options.ranks;
   job.metrics = std::make_shared<metrics::PpoMetrics>(registry);
   const CollectorSource prompts = job.collector;  // StartJob checks it has prompts
   jobs::JobRunnerOptions ro;
   ro.store = s->store_.get();
   ro.work = MakePpoJobWork(std::move(job));
-  ro.max_running = options.max_running;
+  ro.max_running = options.ranks != nullptr ? 1 : options.max_running;  // one lockstep at a time
   ro.metrics = registry;
   ro.trainer = "ppo";
   auto runner = jobs::JobRunner::Create(ro);  // resumes unfinished jobs

@@ -19,6 +19,8 @@
 #include "services/common/tls.h"
 #include "services/common/token_gate.h"
 #include "services/jobs/job_runner.h"
+#include "services/ppo_trainer/ppo_job.h"
+#include "services/ppo_trainer/ppo_ranks.h"
 #include "services/ppo_trainer/ppo_trainer_service.h"
 #include "storage/job_store.h"
 
@@ -39,7 +41,15 @@ struct PpoTrainerServerOptions {
   // metrics_listen serves it on /metrics ("" = not here).
   std::shared_ptr<metrics::MetricsRegistry> metrics;
   std::string metrics_listen;
+  // Data parallel: this server is rank 0 of the channel's group and steps
+  // every job with the follower ranks (ppo_ranks.h); max_running is then 1.
+  // Null = one process.
+  std::shared_ptr<RankChannel> ranks;
 };
+
+// PM checkpoint folders as episode scorers (reward_model/pm_episode_scorer.h):
+// the loader the server's jobs use, for the follower ranks.
+PmLoader DefaultPmLoader();
 
 class PpoTrainerServer {
  public:

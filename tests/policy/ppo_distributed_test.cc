@@ -2,7 +2,7 @@
 // does it: two real processes (this binary re-run as workers with RANK /
 // WORLD_SIZE / MASTER_ADDR / MASTER_PORT set like torchrun) each roll out
 // half of every step's global batch; gradients and metrics are summed across
-// them through reward_model::ProcessGroup. Both ranks must end with identical
+// them through common::ProcessGroup. Both ranks must end with identical
 // weights (policy and value head) and report identical metrics, and both must
 // match one process running the same global batch, within float tolerance.
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
 #include "policy/ppo_trainer.h"
-#include "reward_model/pm_distributed.h"
+#include "common/process_group.h"
 #include "tests/lib/temp_dir.h"
 
 namespace shammie::policy {
@@ -112,14 +112,14 @@ int FreePort() {
 TEST(PpoDistributedWorker, TrainOneRank) {
   const char* out = std::getenv("PPO_DDP_OUT");
   if (out == nullptr) GTEST_SKIP() << "worker mode only";
-  auto env = reward_model::DistributedOptionsFromEnv();
+  auto env = common::DistributedOptionsFromEnv();
   ASSERT_TRUE(env.ok()) << env.status();
-  auto group = reward_model::ProcessGroup::Connect(*env);
+  auto group = common::ProcessGroup::Connect(*env);
   ASSERT_TRUE(group.ok()) << group.status();
   PpoDataParallel parallel;
   parallel.rank = env->rank;
   parallel.world_size = env->world_size;
-  reward_model::ProcessGroup* g = group->get();
+  common::ProcessGroup* g = group->get();
   parallel.allreduce_sum = [g](std::vector<torch::Tensor>& t) { g->AllReduceMean(t, /*sum=*/true); };
   torch::save(Train(parallel), out);
 }

@@ -12,12 +12,15 @@
 
 #include "common/subprocess.h"
 #include "gtest/gtest.h"
-#include "reward_model/pm_distributed.h"
+#include "common/process_group.h"
 #include "reward_model/pm_trainer.h"
 #include "tests/lib/temp_dir.h"
 
 namespace shammie::reward_model {
 namespace {
+
+using common::DistributedOptionsFromEnv;
+using common::ProcessGroup;
 
 constexpr int64_t kEos = 256;
 

@@ -1,11 +1,11 @@
-#include "reward_model/distributed_env.h"
+#include "common/distributed_env.h"
 
 #include <cstdlib>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace shammie::reward_model {
+namespace shammie::common {
 
 absl::StatusOr<DistributedOptions> DistributedOptionsFromEnv() {
   DistributedOptions o;
@@ -36,4 +36,4 @@ absl::StatusOr<DistributedOptions> DistributedOptionsFromEnv() {
   return o;
 }
 
-}  // namespace shammie::reward_model
+}  // namespace shammie::common

@@ -1,13 +1,17 @@
-// Shape legend: N total elements of the flattened tensors.
-#include "reward_model/pm_distributed.h"
+// Shape legend: N total elements of the flattened tensors; L bytes of a message.
+#include "common/process_group.h"
+
+#include <torch/torch.h>
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "common/torch_boundary.h"
 
-namespace shammie::reward_model {
+namespace shammie::common {
 
 struct ProcessGroup::Impl {
   DistributedOptions options;
@@ -17,7 +21,7 @@ struct ProcessGroup::Impl {
 
 absl::StatusOr<std::unique_ptr<ProcessGroup>> ProcessGroup::Connect(
     const DistributedOptions& options) {
-  return common::GuardTorch(
+  return GuardTorch(
       absl::StrCat("join process group at ", options.master_addr, ":", options.master_port),
       [&]() -> std::unique_ptr<ProcessGroup> {
         auto impl = std::make_unique<Impl>();
@@ -75,4 +79,54 @@ void ProcessGroup::Broadcast(std::vector<torch::Tensor> tensors) {
   }
 }
 
-}  // namespace shammie::reward_model
+absl::Status ProcessGroup::BroadcastBytes(std::string* bytes) {
+  return GuardTorch(
+      "broadcast bytes",
+      [&]() -> absl::Status {
+        std::vector<torch::Tensor> size{
+            torch::full({1}, static_cast<int64_t>(bytes->size()), torch::kInt64)};  // (1)
+        impl_->group->broadcast(size)->wait();
+        const int64_t n = size[0].item<int64_t>();
+        std::vector<torch::Tensor> data{torch::zeros({n}, torch::kUInt8)};  // (L)
+        if (impl_->options.rank == 0 && n > 0) std::memcpy(data[0].data_ptr(), bytes->data(), n);
+        if (n > 0) impl_->group->broadcast(data)->wait();
+        bytes->assign(static_cast<const char*>(data[0].data_ptr()), static_cast<size_t>(n));
+        return absl::OkStatus();
+      },
+      absl::StatusCode::kUnavailable);
+}
+
+absl::StatusOr<bool> ProcessGroup::AllTrue(bool ok) {
+  return GuardTorch(
+      "agree across ranks",
+      [&]() -> absl::StatusOr<bool> {
+        std::vector<torch::Tensor> failed{torch::full({1}, ok ? 0.0 : 1.0, torch::kFloat64)};  // (1)
+        impl_->group->allreduce(failed)->wait();
+        return failed[0].item<double>() == 0.0;
+      },
+      absl::StatusCode::kUnavailable);
+}
+
+absl::Status ProcessGroup::Publish(const std::string& key, const std::string& value) {
+  return GuardTorch(
+      absl::StrCat("publish ", key),
+      [&]() -> absl::Status {
+        impl_->store->set(key, std::vector<uint8_t>(value.begin(), value.end()));
+        return absl::OkStatus();
+      },
+      absl::StatusCode::kUnavailable);
+}
+
+absl::StatusOr<bool> ProcessGroup::TryFetch(const std::string& key, std::string* value) {
+  return GuardTorch(
+      absl::StrCat("fetch ", key),
+      [&]() -> absl::StatusOr<bool> {
+        if (!impl_->store->check({key})) return false;
+        const std::vector<uint8_t> v = impl_->store->get(key);
+        value->assign(v.begin(), v.end());
+        return true;
+      },
+      absl::StatusCode::kUnavailable);
+}
+
+}  // namespace shammie::common

@@ -1,9 +1,10 @@
 // Where a data-parallel process stands: its rank among world_size
 // processes and the rendezvous address, read from the torchrun variables
 // RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT. Torch-free (services read it
-// in main; pm_distributed.h connects).
-#ifndef SHAMMIE_REWARD_MODEL_DISTRIBUTED_ENV_H_
-#define SHAMMIE_REWARD_MODEL_DISTRIBUTED_ENV_H_
+// in main; common/process_group.h connects). Shared by the PM trainer
+// (reward_model/) and the PPO trainer (policy/, services/ppo_trainer/).
+#ifndef SHAMMIE_COMMON_DISTRIBUTED_ENV_H_
+#define SHAMMIE_COMMON_DISTRIBUTED_ENV_H_
 
 #include <cstdint>
 #include <string>
@@ -11,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace shammie::reward_model {
+namespace shammie::common {
 
 struct DistributedOptions {
   int64_t rank = 0;
@@ -27,6 +28,6 @@ struct DistributedOptions {
 // WORLD_SIZE > 1.
 absl::StatusOr<DistributedOptions> DistributedOptionsFromEnv();
 
-}  // namespace shammie::reward_model
+}  // namespace shammie::common
 
-#endif  // SHAMMIE_REWARD_MODEL_DISTRIBUTED_ENV_H_
+#endif  // SHAMMIE_COMMON_DISTRIBUTED_ENV_H_

@@ -1,0 +1,258 @@
+// `shammie-ppo-trainer` with WORLD_SIZE=2: two real processes over loopback
+// (c10d Gloo + TCPStore on a free MASTER_PORT). Rank 0 serves gRPC; rank 1
+// serves nothing and follows it. A short job started through rank 0 must
+// SUCCEED with the curve and final weights of the same job on one process
+// (within float-rounding tolerances: the two ranks sum gradients in another
+// order; policy/ppo_distributed_test has the library's numbers), and rank 1
+// must have taken every step with it.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "policy/byte_tokenizer.h"
+#include "policy/checkpoint.h"
+#include "reward_model/pm_checkpoint.h"
+#include "shammie/v1/ppo_trainer.grpc.pb.h"
+
+namespace shammie::ppo_trainer {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// One shammie-ppo-trainer process with extra environment variables; its
+// stdout is read line by line, its stderr goes to `stderr_file`.
+class TrainerProcess {
+ public:
+  TrainerProcess(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                 const std::string& stderr_file) {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      FILE* err = std::fopen(stderr_file.c_str(), "w");
+      if (err != nullptr) dup2(fileno(err), STDERR_FILENO);
+      for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+      const std::string bin = std::string(std::getenv("SHAMMIE_BIN_DIR")) + "/shammie-ppo-trainer";
+      std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    stdout_ = fdopen(out[0], "r");
+  }
+  ~TrainerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_) std::fclose(stdout_);
+  }
+  std::string ReadLine() {
+    char line[256] = {0};
+    if (std::fgets(line, sizeof line, stdout_) == nullptr) return "";
+    std::string s(line);
+    s.erase(s.find_last_not_of("\n") + 1);
+    return s;
+  }
+  // From "listening on HOST:PORT".
+  std::unique_ptr<v1::PolicyTrainer::Stub> Connect() {
+    const std::string line = ReadLine();
+    if (line.find("on ") == std::string::npos) return nullptr;
+    channel_ = grpc::CreateChannel(line.substr(line.find("on ") + 3), grpc::InsecureChannelCredentials());
+    return v1::PolicyTrainer::NewStub(channel_);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+policy::GptConfig Tiny() {
+  policy::GptConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.n_embd = 32;
+  c.n_positions = 64;
+  c.vocab_size = 257;
+  return c;
+}
+
+class PpoDistributedServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(::testing::TempDir()) / ("ppo_dist_service_" + std::to_string(getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    policy::ByteTokenizer bytes;
+    torch::manual_seed(0);
+    policy::Gpt policy(Tiny());
+    ASSERT_TRUE(policy::SaveCheckpoint(dir("policy"), policy, bytes).ok());
+    reward_model::PreferenceModel pm{policy::Gpt(Tiny())};
+    {
+      torch::NoGradGuard no_grad;
+      pm->head->weight.normal_(0, 1);  // a PM with opinions, so rewards vary
+    }
+    ASSERT_TRUE(reward_model::WritePmCheckpoint(pm, {}, {}, dir("pm")).ok());
+    std::ofstream prompts(dir("prompts.jsonl"));
+    for (const char* p : {"What is 2 plus 3?", "Name 2 fruits.", "How are you?", "Hello!"}) {
+      prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
+    }
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::string dir(const std::string& name) const { return (root_ / name).string(); }
+
+  v1::PpoJobSpec Spec() const {
+    v1::PpoJobSpec s;
+    s.set_key("dp");
+    s.set_policy_checkpoint(dir("policy"));
+    s.set_pm_checkpoint(dir("pm"));
+    s.set_prompt_file(dir("prompts.jsonl"));
+    s.set_steps(4);
+    s.set_batch_size(8);
+    s.set_minibatch_size(4);
+    s.set_ppo_epochs(2);
+    s.set_max_response_tokens(8);
+    s.set_learning_rate(1e-3);
+    s.set_kl_coef(0.05);
+    s.set_seed(11);
+    s.set_checkpoint_every(2);
+    return s;
+  }
+
+  // Starts the spec, waits for its end; the finished job.
+  static v1::PpoJob Run(v1::PolicyTrainer::Stub& stub, const v1::PpoJobSpec& spec) {
+    v1::PpoJob job;
+    grpc::ClientContext start_ctx;
+    grpc::Status st = stub.StartJob(&start_ctx, spec, &job);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    if (!st.ok()) return job;
+    const std::string id = job.status().id();
+    for (int i = 0; i < 1500; ++i) {
+      grpc::ClientContext ctx;
+      v1::GetJobRequest req;
+      req.set_id(id);
+      if (stub.GetJob(&ctx, req, &job).ok() &&
+          (job.status().state() == v1::JOB_SUCCEEDED || job.status().state() == v1::JOB_FAILED ||
+           job.status().state() == v1::JOB_CANCELLED)) {
+        return job;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return job;
+  }
+
+  fs::path root_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST_F(PpoDistributedServiceTest, TwoRanksMatchOneProcessThroughRankZerosGrpc) {
+  // One process.
+  v1::PpoJob single;
+  {
+    TrainerProcess trainer({"--data-dir", dir("single"), "--listen", "127.0.0.1:0", "--collector", "127.0.0.1:1"},
+                           {}, dir("single.stderr"));
+    auto stub = trainer.Connect();
+    ASSERT_NE(stub, nullptr);
+    single = Run(*stub, Spec());
+  }
+  ASSERT_EQ(single.status().state(), v1::JOB_SUCCEEDED) << single.status().error();
+
+  // Two ranks: rank 1 first (it waits for rank 0's store), then rank 0.
+  const std::string port = std::to_string(FreePort());
+  const std::vector<std::string> common_env = {"WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
+                                               "MASTER_PORT=" + port};
+  std::vector<std::string> env1 = common_env, env0 = common_env;
+  env1.push_back("RANK=1");
+  env0.push_back("RANK=0");
+  v1::PpoJob dp;
+  {
+    TrainerProcess rank1({}, env1, dir("rank1.stderr"));
+    TrainerProcess rank0({"--data-dir", dir("dp"), "--listen", "127.0.0.1:0", "--collector", "127.0.0.1:1"},
+                         env0, dir("rank0.stderr"));
+    auto stub = rank0.Connect();
+    ASSERT_NE(stub, nullptr) << ReadFile(dir("rank0.stderr"));
+    EXPECT_EQ(rank1.ReadLine(), "rank 1 of 2: following rank 0");
+    dp = Run(*stub, Spec());
+  }
+  ASSERT_EQ(dp.status().state(), v1::JOB_SUCCEEDED) << dp.status().error();
+  // Rank 1 took every step of the job with rank 0.
+  EXPECT_THAT(ReadFile(dir("rank1.stderr")), HasSubstr("left at step 4"));
+
+  // The same curve…
+  const v1::PpoReport& a = single.report();
+  const v1::PpoReport& b = dp.report();
+  ASSERT_EQ(a.steps_size(), 4);
+  ASSERT_EQ(b.steps_size(), 4);
+  for (int i = 0; i < 4; ++i) {
+    const v1::PpoStep& x = a.steps(i);
+    const v1::PpoStep& y = b.steps(i);
+    for (auto [name, u, v] : std::vector<std::tuple<const char*, double, double>>{
+             {"reward", x.reward(), y.reward()},
+             {"kl", x.kl(), y.kl()},
+             {"entropy", x.entropy(), y.entropy()},
+             {"value_loss", x.value_loss(), y.value_loss()},
+             {"policy_loss", x.policy_loss(), y.policy_loss()},
+             {"response_length", x.response_length(), y.response_length()}}) {
+      EXPECT_NEAR(u, v, 1e-4 * std::max(1.0, std::abs(u))) << name << " at step " << i + 1;
+    }
+  }
+  // …and the same final weights, written by rank 0.
+  auto start = policy::LoadCheckpoint(dir("policy"));
+  auto w1 = policy::LoadCheckpoint(single.status().checkpoint());
+  auto w2 = policy::LoadCheckpoint(dp.status().checkpoint());
+  ASSERT_TRUE(start.ok() && w1.ok() && w2.ok()) << dp.status().checkpoint();
+  double diff = 0, change = 0;
+  int64_t n = 0;
+  auto p0 = start->model->parameters(), p1 = w1->model->parameters(), p2 = w2->model->parameters();
+  for (size_t i = 0; i < p1.size(); ++i) {
+    diff += (p1[i] - p2[i]).abs().sum().item<double>();
+    change += (p1[i] - p0[i]).abs().sum().item<double>();
+    n += p1[i].numel();
+  }
+  std::printf("mean |single - two ranks| %.3g; mean |single - start| %.3g over %lld weights\n",
+              diff / n, change / n, static_cast<long long>(n));
+  EXPECT_GT(change / n, 1e-4);           // the job trained
+  EXPECT_LT(diff / n, 1e-2 * change / n);  // and both ways agree
+}
+
+}  // namespace
+}  // namespace shammie::ppo_trainer
