@@ -26,6 +26,8 @@
 #include "policy/checkpoint.h"
 #include "reward_model/pm_checkpoint.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
+#include "tests/lib/bearer_channel.h"
+#include "tests/lib/collector_fixture.h"
 
 namespace shammie::ppo_trainer {
 namespace {
@@ -86,10 +88,11 @@ class TrainerProcess {
     return s;
   }
   // From "listening on HOST:PORT".
-  std::unique_ptr<v1::PolicyTrainer::Stub> Connect() {
+  // Calls carry `token` (the trainer asks the collector who it is).
+  std::unique_ptr<v1::PolicyTrainer::Stub> Connect(const std::string& token) {
     const std::string line = ReadLine();
     if (line.find("on ") == std::string::npos) return nullptr;
-    channel_ = grpc::CreateChannel(line.substr(line.find("on ") + 3), grpc::InsecureChannelCredentials());
+    channel_ = testing::BearerChannel(line.substr(line.find("on ") + 3), token);
     return v1::PolicyTrainer::NewStub(channel_);
   }
 
@@ -109,9 +112,11 @@ policy::GptConfig Tiny() {
   return c;
 }
 
-class PpoDistributedServiceTest : public ::testing::Test {
+class PpoDistributedServiceTest : public testing::CollectorFixture {
  protected:
   void SetUp() override {
+    CollectorFixture::SetUp();
+    token_ = NewToken("ppo-dist-test", v1::SERVICE);  // may start jobs
     root_ = fs::path(::testing::TempDir()) / ("ppo_dist_service_" + std::to_string(getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_);
@@ -130,7 +135,10 @@ class PpoDistributedServiceTest : public ::testing::Test {
       prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
     }
   }
-  void TearDown() override { fs::remove_all(root_); }
+  void TearDown() override {
+    fs::remove_all(root_);
+    CollectorFixture::TearDown();
+  }
 
   std::string dir(const std::string& name) const { return (root_ / name).string(); }
 
@@ -175,6 +183,7 @@ class PpoDistributedServiceTest : public ::testing::Test {
   }
 
   fs::path root_;
+  std::string token_;
 };
 
 std::string ReadFile(const std::string& path) {
@@ -188,9 +197,9 @@ TEST_F(PpoDistributedServiceTest, TwoRanksMatchOneProcessThroughRankZerosGrpc) {
   // One process.
   v1::PpoJob single;
   {
-    TrainerProcess trainer({"--data-dir", dir("single"), "--listen", "127.0.0.1:0", "--collector", "127.0.0.1:1"},
+    TrainerProcess trainer({"--data-dir", dir("single"), "--listen", "127.0.0.1:0", "--collector", server_->address()},
                            {}, dir("single.stderr"));
-    auto stub = trainer.Connect();
+    auto stub = trainer.Connect(token_);
     ASSERT_NE(stub, nullptr);
     single = Run(*stub, Spec());
   }
@@ -206,9 +215,9 @@ TEST_F(PpoDistributedServiceTest, TwoRanksMatchOneProcessThroughRankZerosGrpc) {
   v1::PpoJob dp;
   {
     TrainerProcess rank1({}, env1, dir("rank1.stderr"));
-    TrainerProcess rank0({"--data-dir", dir("dp"), "--listen", "127.0.0.1:0", "--collector", "127.0.0.1:1"},
+    TrainerProcess rank0({"--data-dir", dir("dp"), "--listen", "127.0.0.1:0", "--collector", server_->address()},
                          env0, dir("rank0.stderr"));
-    auto stub = rank0.Connect();
+    auto stub = rank0.Connect(token_);
     ASSERT_NE(stub, nullptr) << ReadFile(dir("rank0.stderr"));
     EXPECT_EQ(rank1.ReadLine(), "rank 1 of 2: following rank 0");
     dp = Run(*stub, Spec());
