@@ -11,11 +11,6 @@
 namespace shammie::bench {
 namespace {
 
-std::vector<int64_t> EncodeBytes(absl::string_view text) {
-  return std::vector<int64_t>(reinterpret_cast<const unsigned char*>(text.data()),
-                              reinterpret_cast<const unsigned char*>(text.data()) + text.size());
-}
-
 std::string RandomText(std::mt19937_64& rng, int64_t n) {
   std::string s(n, ' ');
   for (char& c : s) c = static_cast<char>('a' + rng() % 26);
@@ -60,7 +55,7 @@ absl::StatusOr<std::string> RunPmBench(const PmBenchOptions& o) {
     reward_model::PmTrainOptions to;
     to.batch_size = o.batch;
     to.learning_rate = 1e-4;
-    auto trainer = reward_model::PmTrainer::Create(model, EncodeBytes, c.eos_token_id,
+    auto trainer = reward_model::PmTrainer::Create(model, reward_model::EncodeBytes, c.eos_token_id,
                                                    std::move(pairs), to);
     if (!trainer.ok()) return trainer.status();
     using Clock = std::chrono::steady_clock;

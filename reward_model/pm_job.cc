@@ -22,10 +22,6 @@ namespace fs = std::filesystem;
 // The byte tokenizer (ids 0–255 are bytes; eos = 256). Base policies with
 // another vocabulary are refused in ValidatePmSpec until the policy
 // tokenizer is wired in (docs/preference_model.md).
-std::vector<int64_t> EncodeBytes(absl::string_view text) {
-  return std::vector<int64_t>(reinterpret_cast<const unsigned char*>(text.data()),
-                              reinterpret_cast<const unsigned char*>(text.data()) + text.size());
-}
 std::string DecodeBytes(const std::vector<int64_t>& ids) {
   std::string out;
   for (int64_t id : ids) {

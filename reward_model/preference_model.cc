@@ -5,6 +5,11 @@
 
 namespace shammie::reward_model {
 
+std::vector<int64_t> EncodeBytes(absl::string_view text) {
+  return std::vector<int64_t>(reinterpret_cast<const unsigned char*>(text.data()),
+                              reinterpret_cast<const unsigned char*>(text.data()) + text.size());
+}
+
 PmBatch MakePmBatch(const Encoder& encode, const std::vector<const std::string*>& contexts,
                     const std::vector<const std::string*>& responses, int64_t eos,
                     int64_t max_len) {
@@ -32,10 +37,10 @@ PmBatch MakePmBatch(const Encoder& encode, const std::vector<const std::string*>
     rows[b] = std::move(row);
   }
   PmBatch batch;
-  batch.ids = torch::full({B, T}, eos, torch::kInt64);                // (B, T)
-  batch.targets = torch::full({B, T}, eos, torch::kInt64);            // (B, T)
-  batch.response_mask = torch::zeros({B, T}, torch::kFloat32);        // (B, T)
-  batch.last_index = torch::empty({B}, torch::kInt64);                // (B)
+  batch.ids = torch::full({B, T}, eos, torch::kInt64);          // (B, T)
+  batch.targets = torch::full({B, T}, eos, torch::kInt64);      // (B, T)
+  batch.response_mask = torch::zeros({B, T}, torch::kFloat32);  // (B, T)
+  batch.last_index = torch::empty({B}, torch::kInt64);          // (B)
   auto ids = batch.ids.accessor<int64_t, 2>();
   auto targets = batch.targets.accessor<int64_t, 2>();
   auto mask = batch.response_mask.accessor<float, 2>();

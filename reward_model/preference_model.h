@@ -34,6 +34,10 @@ namespace shammie::reward_model {
 // Text → token ids (the policy tokenizer's Encode). Thread-compatible.
 using Encoder = std::function<std::vector<int64_t>(absl::string_view)>;
 
+// One id per byte (0–255): the Encoder of byte-vocabulary models, the ids
+// policy/byte_tokenizer.h gives without its end-of-text token.
+std::vector<int64_t> EncodeBytes(absl::string_view text);
+
 // Rows of token ids, right-padded (causal attention: padding after a row's
 // end cannot change the row's own positions, so no attention mask).
 struct PmBatch {
@@ -48,8 +52,7 @@ struct PmBatch {
 // Builds a batch of context+response rows. `eos` is appended to every row.
 // REQUIRES: contexts.size() == responses.size() > 0.
 PmBatch MakePmBatch(const Encoder& encode, const std::vector<const std::string*>& contexts,
-                    const std::vector<const std::string*>& responses, int64_t eos,
-                    int64_t max_len);
+                    const std::vector<const std::string*>& responses, int64_t eos, int64_t max_len);
 
 struct PreferenceModelImpl : torch::nn::Module {
   // Takes the trunk (a loaded policy, or a fresh one); the head starts at 0
@@ -66,7 +69,7 @@ struct PreferenceModelImpl : torch::nn::Module {
 
   policy::Gpt trunk{nullptr};
   torch::nn::Linear head{nullptr};  // C → 1
-  torch::Tensor score_offset;        // () buffer, subtracted by Score()
+  torch::Tensor score_offset;       // () buffer, subtracted by Score()
 };
 TORCH_MODULE(PreferenceModel);
 

@@ -16,11 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<int64_t> EncodeBytes(absl::string_view text) {
-  return std::vector<int64_t>(reinterpret_cast<const unsigned char*>(text.data()),
-                              reinterpret_cast<const unsigned char*>(text.data()) + text.size());
-}
-
 policy::GptConfig Tiny() {
   policy::GptConfig c;
   c.n_layer = 1;

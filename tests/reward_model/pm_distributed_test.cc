@@ -24,11 +24,6 @@ using common::ProcessGroup;
 
 constexpr int64_t kEos = 256;
 
-std::vector<int64_t> EncodeBytes(absl::string_view text) {
-  return std::vector<int64_t>(reinterpret_cast<const unsigned char*>(text.data()),
-                              reinterpret_cast<const unsigned char*>(text.data()) + text.size());
-}
-
 std::vector<PmPair> Pairs() {
   std::vector<PmPair> out;
   for (int i = 0; i < 48; ++i) {

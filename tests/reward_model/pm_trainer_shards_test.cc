@@ -12,11 +12,6 @@ namespace {
 
 constexpr int64_t kEos = 256;
 
-std::vector<int64_t> EncodeBytes(absl::string_view text) {
-  return std::vector<int64_t>(reinterpret_cast<const unsigned char*>(text.data()),
-                              reinterpret_cast<const unsigned char*>(text.data()) + text.size());
-}
-
 std::vector<PmPair> Pairs() {
   std::vector<PmPair> out;
   for (int i = 0; i < 64; ++i) {
