@@ -59,24 +59,29 @@ bool HasPaddingBeforeRealTokens(const torch::Tensor& attention_mask) {
 // step has B rows; a prefill has B·P and is OpenBLAS's job.
 constexpr int64_t kDecodeKernelMaxRows = 64;
 
-// x (…, in) → (…, out) (+ residual (…, out) when defined): the module, or
-// the inference snapshot `w` (decode kernel for few rows, else x @ W_t).
+// x (…, in) → x @ W + bias (…, out), plus residual (…, out) when defined,
+// from an inference snapshot: the packed decode kernel for few rows (it
+// fuses the residual add into its store), else OpenBLAS on x @ W_t.
+torch::Tensor InferenceAffine(const torch::Tensor& x, const InferenceLinear& w,
+                              const torch::Tensor& residual = {}) {
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = w.w_t.size(1);
+  const torch::Tensor x2 = x.reshape({-1, x.size(-1)});  // (M, in)
+  if (w.packed.panels.defined() && x2.size(0) <= kDecodeKernelMaxRows) {
+    return PackedAffine(x2, w.packed,
+                        residual.defined() ? residual.reshape({-1, sizes.back()}) : residual)
+        .view(sizes);  // (…, out)
+  }
+  torch::Tensor y = (w.bias.defined() ? torch::addmm(w.bias, x2, w.w_t) : torch::mm(x2, w.w_t))
+                        .view(sizes);  // (…, out)
+  return residual.defined() ? y + residual : y;
+}
+
+// The module, or the inference snapshot `w` when given; residual as above.
 torch::Tensor Affine(const torch::Tensor& x, torch::nn::Linear& module, const InferenceLinear* w,
                      const torch::Tensor& residual = {}) {
-  torch::Tensor y;
-  if (w == nullptr) {
-    y = module(x);  // (…, out)
-  } else {
-    std::vector<int64_t> sizes = x.sizes().vec();
-    sizes.back() = w->w_t.size(1);
-    const torch::Tensor x2 = x.reshape({-1, x.size(-1)});  // (M, in)
-    if (w->packed.panels.defined() && x2.size(0) <= kDecodeKernelMaxRows) {
-      return PackedAffine(x2, w->packed,
-                          residual.defined() ? residual.reshape({-1, w->w_t.size(1)}) : residual)
-          .view(sizes);  // (…, out)
-    }
-    y = torch::addmm(w->bias, x2, w->w_t).view(sizes);  // (…, out)
-  }
+  if (w != nullptr) return InferenceAffine(x, *w, residual);
+  torch::Tensor y = module(x);  // (…, out)
   return residual.defined() ? y + residual : y;
 }
 
@@ -205,17 +210,8 @@ GptImpl::GptImpl(const GptConfig& config) : config_(config) {
 }
 
 torch::Tensor GptImpl::Logits(const torch::Tensor& hidden, const InferenceWeights* w) const {
-  if (w != nullptr) {
-    const int64_t rows = hidden.numel() / hidden.size(-1);
-    if (w->lm_head.packed.panels.defined() && rows <= kDecodeKernelMaxRows) {
-      std::vector<int64_t> sizes = hidden.sizes().vec();
-      sizes.back() = w->lm_head.packed.n;
-      return PackedAffine(hidden.reshape({rows, hidden.size(-1)}), w->lm_head.packed)
-          .view(sizes);  // (…, V)
-    }
-    return torch::matmul(hidden, w->lm_head.w_t);  // (…, V)
-  }
-  return torch::nn::functional::linear(hidden, wte->weight);  // (…, V)
+  if (w != nullptr) return InferenceAffine(hidden, w->lm_head);  // (…, V)
+  return torch::nn::functional::linear(hidden, wte->weight);     // (…, V)
 }
 
 InferenceWeights GptImpl::TransposedWeights() {

@@ -185,7 +185,8 @@ absl::StatusOr<SftResult> SftTrainer::Train(
       optimizer_->zero_grad();
       // The mean over the batch's weighted tokens, as per-shard sums over one
       // denominator (policy/sharded_batch.h).
-      const double weight_sum = std::max(1.0, batch.weight.sum().item<double>());
+      const double weighted_tokens = batch.weight.sum().item<double>();
+      const double weight_sum = std::max(1.0, weighted_tokens);
       const int64_t b = batch.inputs.size(0);
       const int shards = ShardCount(b);
       std::vector<torch::Tensor> parts(shards);
@@ -202,7 +203,6 @@ absl::StatusOr<SftResult> SftTrainer::Train(
         return part;
       });
       torch::Tensor loss = torch::stack(parts).sum();  // ()
-      torch::Tensor w = batch.weight;                  // (B, T)
       double norm = options_.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model_->parameters(),
                                                                                options_.grad_clip)
                                            : 0.0;
@@ -212,7 +212,7 @@ absl::StatusOr<SftResult> SftTrainer::Train(
       stats.loss = loss.item<double>();
       stats.learning_rate = lr;
       stats.grad_norm = norm;
-      stats.tokens = static_cast<int64_t>(w.sum().item<double>());
+      stats.tokens = static_cast<int64_t>(weighted_tokens);
     });
     SHAMMIE_RETURN_IF_ERROR(s);
     ++step_;

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/torch_boundary.h"
 #include "policy/fused_adam.h"
-#include "policy/sharded_batch.h"
+#include "policy/parallel_shards.h"
 #include "reward_model/pm_losses.h"
 
 namespace shammie::reward_model {

@@ -129,7 +129,7 @@ void JobRunner::Launch(v1::StoredJob job) {
     id = r->snapshot.status().id();
   }
   r->ticket = next_ticket_++;
-  waiting_.insert(r->ticket);
+  if (options_.max_running > 0) waiting_.insert(r->ticket);
   running_[id] = std::move(running);
   r->thread = std::thread([this, r] { RunWorker(r); });
 }
@@ -216,10 +216,7 @@ absl::StatusOr<v1::StoredJob> JobRunner::Cancel(const std::string& id) {
 }
 
 void JobRunner::RunWorker(Running* r) {
-  if (options_.max_running <= 0) {
-    absl::MutexLock lock(&mu_);
-    waiting_.erase(r->ticket);
-  } else {
+  if (options_.max_running > 0) {
     // Wait PENDING for a free slot (or a cancel / shutdown). Slots go to the
     // waiting jobs in launch order, not to whichever worker thread wakes
     // first: jobs run in the order they were submitted.
