@@ -1,9 +1,11 @@
 // PpoRun over PpoTrainer: checkpoint folders in, checkpoint folders out.
 #include "policy/ppo_run.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "common/torch_boundary.h"
 #include "policy/checkpoint.h"
@@ -24,11 +26,12 @@ absl::StatusOr<Checkpoint> Load(const std::string& dir, absl::string_view field)
 class PpoRunImpl : public PpoRun {
  public:
   PpoRunImpl(Checkpoint policy, std::unique_ptr<PpoTrainer> trainer, std::string lineage_json,
-             std::string parent)
+             std::string parent, PromptCounts prompts)
       : policy_(std::move(policy)),
         trainer_(std::move(trainer)),
         lineage_json_(std::move(lineage_json)),
-        parent_(std::move(parent)) {}
+        parent_(std::move(parent)),
+        prompts_(prompts) {}
 
   absl::StatusOr<PpoStepMetrics> Step() override {
     absl::StatusOr<PpoStepMetrics> m = trainer_->Step();
@@ -36,6 +39,7 @@ class PpoRunImpl : public PpoRun {
     return m;
   }
   uint32_t step() const override { return trainer_->step(); }
+  PromptCounts prompts() const override { return prompts_; }
 
   absl::Status SaveCheckpoint(const std::string& dir) override {
     // A folder left by a run killed between saving and recording the resume
@@ -67,6 +71,7 @@ class PpoRunImpl : public PpoRun {
   std::unique_ptr<PpoTrainer> trainer_;
   const std::string lineage_json_;
   const std::string parent_;
+  const PromptCounts prompts_;
   PpoStepMetrics last_;
 };
 
@@ -79,12 +84,36 @@ absl::StatusOr<std::unique_ptr<PpoRun>> PpoRun::Create(const PpoRunSpec& spec) {
       spec.reference_checkpoint.empty() ? spec.policy_checkpoint : spec.reference_checkpoint;
   SHAMMIE_ASSIGN_OR_RETURN(Checkpoint reference, Load(ref_dir, "reference_checkpoint"));
   const Tokenizer& tok = *policy.tokenizer;
+  // Contexts come from whatever labelers compared, so some may be too long
+  // for the model's positions once the response is added: those are left
+  // out (and counted), not cut, since a cut dialog is a different prompt.
+  const size_t max_context =
+      static_cast<size_t>(std::max<int64_t>(0, policy.model->config().n_positions -
+                                                   static_cast<int64_t>(spec.options.max_response_tokens)));
   std::vector<PpoPrompt> prompts;
+  PromptCounts counts;
   for (const std::string& text : spec.prompts) {
     PpoPrompt p;
     p.context = text;
     p.context_ids = tok.Encode(text);
+    if (p.context_ids.size() > max_context) {
+      ++counts.skipped;
+      continue;
+    }
     prompts.push_back(std::move(p));
+  }
+  counts.used = prompts.size();
+  if (prompts.empty() && counts.skipped > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_response_tokens: all ", counts.skipped, " prompts are longer than the ", max_context,
+        " tokens the model's ", policy.model->config().n_positions, " positions leave beside ",
+        spec.options.max_response_tokens, " response tokens"));
+  }
+  if (counts.skipped > 0) {
+    SHAMMIE_LOG(WARNING) << "left out " << counts.skipped << " of " << spec.prompts.size()
+                         << " prompts longer than " << max_context << " tokens (the model has "
+                         << policy.model->config().n_positions << " positions, "
+                         << spec.options.max_response_tokens << " go to the response)";
   }
   PpoModels models;
   models.policy = policy.model;
@@ -109,7 +138,7 @@ absl::StatusOr<std::unique_ptr<PpoRun>> PpoRun::Create(const PpoRunSpec& spec) {
       std::unique_ptr<PpoTrainer> trainer,
       PpoTrainer::Create(spec.options, models, std::move(prompts), spec.scorers, std::move(parallel)));
   return std::unique_ptr<PpoRun>(new PpoRunImpl(std::move(policy), std::move(trainer),
-                                                spec.lineage_json, spec.policy_checkpoint));
+                                                spec.lineage_json, spec.policy_checkpoint, counts));
 }
 
 }  // namespace shammie::policy

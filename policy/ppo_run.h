@@ -1,6 +1,6 @@
 // The torch-free face of a PPO run for services: loads the policy and the
 // reference π0 from checkpoint folders, encodes the prompts with the
-// policy's tokenizer, runs PpoTrainer steps, and writes resumable
+// policy's tokenizer (leaving out those too long for the model), runs PpoTrainer steps, and writes resumable
 // checkpoints (a policy checkpoint folder that other tools load, plus
 // ppo_state.pt with the value head, Adam's moments, β and the step).
 //
@@ -38,6 +38,13 @@ struct PpoRunSpec {
   std::shared_ptr<common::ProcessGroup> group;
 };
 
+// How many of PpoRunSpec::prompts the run samples from; the others are
+// longer than the model's positions leave beside max_response_tokens.
+struct PromptCounts {
+  uint64_t used = 0;
+  uint64_t skipped = 0;
+};
+
 class PpoRun {
  public:
   virtual ~PpoRun() = default;
@@ -45,6 +52,7 @@ class PpoRun {
 
   virtual absl::StatusOr<PpoStepMetrics> Step() = 0;
   virtual uint32_t step() const = 0;
+  virtual PromptCounts prompts() const = 0;
 
   // Writes a checkpoint folder `dir` (temporary name, then rename; replaces
   // an older folder of that name).

@@ -127,6 +127,8 @@ absl::StatusOr<jobs::JobOutcome> RunJob(const PpoJobOptions& options, jobs::JobC
     for (const v1::PpoStep& s : report.steps()) detector.Add(s.step(), s.reward(), s.test_reward());
     SHAMMIE_LOG(INFO) << "ppo job " << ctx.job().status().id() << " resumed at step " << run.step();
   }
+  report.set_prompts_used(run.prompts().used);
+  report.set_prompts_skipped(run.prompts().skipped);
 
   // Steps (the followers step with us: each Send(true) is one Step()).
   while (true) {

@@ -201,6 +201,38 @@ TEST_F(PpoServiceTest, StartJobRefusesBadInputNamingTheField) {
   EXPECT_EQ(list.jobs_size(), 0);  // nothing half-started
 }
 
+// Contexts longer than the model's positions leave beside the response (64 − 8
+// here) are left out and counted; a set of only such prompts fails the job.
+TEST_F(PpoServiceTest, PromptsTooLongForTheModelAreLeftOutAndCounted) {
+  const std::string long_question(80, 'x');
+  {
+    std::ofstream mixed(dir("mixed.jsonl"));
+    mixed << "{\"prompt\": \"\\n\\nHuman: Hello!\\n\\nAssistant:\"}\n";
+    mixed << "{\"prompt\": \"\\n\\nHuman: " << long_question << "\\n\\nAssistant:\"}\n";
+    std::ofstream too_long(dir("too_long.jsonl"));
+    too_long << "{\"prompt\": \"\\n\\nHuman: " << long_question << "\\n\\nAssistant:\"}\n";
+  }
+  TrainerProcess trainer(dir("data"), server_->address(), token_);
+  ASSERT_TRUE(trainer.started());
+  auto run = [&](const std::string& key, const std::string& prompt_file) {
+    v1::PpoJobSpec spec = GoodSpec(key);
+    spec.set_prompt_file(dir(prompt_file));
+    spec.set_steps(1);
+    grpc::ClientContext ctx;
+    v1::PpoJob started;
+    grpc::Status st = trainer.stub().StartJob(&ctx, spec, &started);
+    EXPECT_TRUE(st.ok()) << st.error_message();
+    return WaitForEnd(trainer.stub(), started.status().id());
+  };
+  const v1::PpoJob mixed = run("mixed", "mixed.jsonl");
+  ASSERT_EQ(mixed.status().state(), v1::JOB_SUCCEEDED) << mixed.status().error();
+  EXPECT_EQ(mixed.report().prompts_used(), 1u);
+  EXPECT_EQ(mixed.report().prompts_skipped(), 1u);
+  const v1::PpoJob none = run("none", "too_long.jsonl");
+  ASSERT_EQ(none.status().state(), v1::JOB_FAILED);
+  EXPECT_THAT(none.status().error(), HasSubstr("max_response_tokens"));
+}
+
 TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) {
   // The uninterrupted run.
   v1::PpoJob reference;
@@ -217,6 +249,8 @@ TEST_F(PpoServiceTest, SigkillResumesFromLastCheckpointWithTheSameRandomStream) 
   EXPECT_TRUE(fs::exists(fs::path(reference.status().checkpoint()) / "model.safetensors"));
   EXPECT_TRUE(fs::exists(fs::path(reference.status().checkpoint()) / "ppo_state.pt"));
   EXPECT_EQ(reference.report().fit_points(), 6u);
+  EXPECT_EQ(reference.report().prompts_used(), 4u);
+  EXPECT_EQ(reference.report().prompts_skipped(), 0u);
   for (const v1::PpoStep& s : reference.report().steps()) EXPECT_TRUE(std::isfinite(s.kl()));
 
   // The same job, killed after its step-2 checkpoint, then restarted.
