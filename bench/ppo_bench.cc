@@ -1,7 +1,7 @@
-// The C++ side of `shammie bench ppo`: the production PpoTrainer, with a PM
-// of the policy's shape (trunk + scalar head read at an end-of-context token,
-// as reward_model/ builds it) standing in for a trained one — the bench
-// measures speed, so the weights are random. Sizes, minibatch, epochs and
+// The C++ side of `shammie bench ppo`: the production PpoTrainer and PM
+// scorer, with a PM of the policy's shape (trunk + scalar head read at an
+// end-of-context token) standing in for a trained one — the bench measures
+// speed, so the weights are random. Sizes, minibatch, epochs and
 // the per-phase split match bench/reference/ppo_reference.py:
 //   rollout  = KV-cache sampling;
 //   scoring  = π and π0 log-probs + values, then the PM;
@@ -10,6 +10,9 @@
 
 #include <torch/torch.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -18,36 +21,26 @@
 #include "bench/bench_env.h"
 #include "common/status_macros.h"
 #include "policy/ppo_trainer.h"
+#include "reward_model/pm_checkpoint.h"
+#include "reward_model/pm_episode_scorer.h"
+#include "reward_model/preference_model.h"
 
 namespace shammie::bench {
 namespace {
 
-// Shape legend: B episodes, T = P + R + 1 columns, C channels.
-class RandomPmScorer : public policy::EpisodeScorer {
- public:
-  RandomPmScorer(const policy::GptConfig& config, int64_t eos)
-      : trunk_(config), head_(config.n_embd, 1), eos_(eos) {}
-
-  absl::StatusOr<std::vector<double>> Score(const std::vector<policy::Episode>& episodes) override {
-    torch::NoGradGuard no_grad;
-    std::vector<std::vector<int64_t>> contexts, responses;
-    for (const policy::Episode& e : episodes) {
-      contexts.push_back(e.prompt->context_ids);
-      responses.push_back(e.response_ids);
-      responses.back().push_back(eos_);  // the PM reads its score at end-of-context
-    }
-    policy::PackedBatch b = policy::PackContextResponse(contexts, responses, /*pad_id=*/0);
-    torch::Tensor hidden = trunk_->hidden_states(b.ids, b.attention_mask, b.position_ids);  // (B, T, C)
-    torch::Tensor last = hidden.index({torch::arange(hidden.size(0)), b.last_index});      // (B, C)
-    torch::Tensor scores = head_(last).squeeze(-1).to(torch::kDouble).contiguous();         // (B)
-    return std::vector<double>(scores.data_ptr<double>(), scores.data_ptr<double>() + scores.numel());
-  }
-
- private:
-  policy::Gpt trunk_;
-  torch::nn::Linear head_;
-  int64_t eos_;
-};
+// A PM of the policy's shape with random weights, written as a checkpoint and
+// loaded the way the PPO trainer loads one, so the bench times production's
+// PM scorer (sharded over the cores) rather than a copy of it.
+absl::StatusOr<std::unique_ptr<policy::EpisodeScorer>> RandomPm(const policy::GptConfig& config,
+                                                                const std::string& dir) {
+  policy::GptConfig pm_config = config;
+  pm_config.eos_token_id = config.vocab_size - 1;  // the PM reads its score at end-of-context
+  reward_model::PreferenceModel pm{policy::Gpt(pm_config)};
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  SHAMMIE_RETURN_IF_ERROR(reward_model::WritePmCheckpoint(pm, {}, {}, dir));
+  return reward_model::LoadPmEpisodeScorer(dir);
+}
 
 }  // namespace
 
@@ -90,7 +83,12 @@ absl::StatusOr<std::string> RunPpoBench(const PpoBenchOptions& o) {
   models.reference = policy::Gpt(config);
   models.eos_token_id = -1;  // never stop early: every response has response_len tokens
   models.pad_token_id = 0;
-  RandomPmScorer pm(config, o.vocab - 1);
+  const std::string pm_dir =
+      (std::filesystem::temp_directory_path() / absl::StrCat("shammie-bench-pm-", getpid())).string();
+  absl::StatusOr<std::unique_ptr<policy::EpisodeScorer>> pm = RandomPm(config, pm_dir);
+  std::error_code ec;
+  std::filesystem::remove_all(pm_dir, ec);
+  if (!pm.ok()) return pm.status();
   std::vector<policy::PpoPrompt> prompts(4 * o.batch);
   std::mt19937_64 rng(0);
   for (policy::PpoPrompt& p : prompts) {
@@ -105,7 +103,7 @@ absl::StatusOr<std::string> RunPpoBench(const PpoBenchOptions& o) {
   po.learning_rate = 1e-5;
   po.kl.initial_beta = 0.05;
   SHAMMIE_ASSIGN_OR_RETURN(std::unique_ptr<policy::PpoTrainer> trainer,
-                           policy::PpoTrainer::Create(po, models, std::move(prompts), {&pm}));
+                           policy::PpoTrainer::Create(po, models, std::move(prompts), {pm->get()}));
   SHAMMIE_RETURN_IF_ERROR(trainer->Step().status());  // warm-up
   double rollout = 0, scoring = 0, update = 0;
   for (int64_t s = 0; s < o.steps; ++s) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/omp_env.h"
+#include "common/tensor_malloc.h"
 #include "services/cli/command.h"
 
 namespace shammie::cli {
@@ -64,6 +65,7 @@ void PrintUsage(FILE* out) {
 
 int main(int argc, char** argv) {
   shammie::common::EnsurePassiveOmpWait(argv);
+  shammie::common::KeepTensorMemoryInHeap();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help")) {
     PrintUsage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -24,6 +24,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "common/omp_env.h"
+#include "common/tensor_malloc.h"
 #include "services/collector/collector_server.h"
 #include "services/collector/http_server.h"
 #include "services/dashboard/iteration_history.h"
@@ -57,6 +58,7 @@ ABSL_FLAG(std::string, port_file, "", "If set, write the bound port here once se
 int main(int argc, char** argv) {
   // The sampler runs torch (through PolicyRuntime): see common/omp_env.h.
   shammie::common::EnsurePassiveOmpWait(argv);
+  shammie::common::KeepTensorMemoryInHeap();
   absl::SetProgramUsageMessage("shammie-collector --data-dir DIR [--listen 127.0.0.1:50051]");
   // The documented spelling is --data-dir; Abseil flags are identifiers.
   std::vector<std::string> storage;

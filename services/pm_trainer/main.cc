@@ -26,6 +26,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/strip.h"
 #include "common/omp_env.h"
+#include "common/tensor_malloc.h"
 #include "common/distributed_env.h"
 #include "services/collector/operator_token.h"
 #include "services/collector/wait_for_signal.h"
@@ -48,6 +49,7 @@ ABSL_FLAG(int32_t, max_running, 1, "Jobs that train at once; the rest wait PENDI
 
 int main(int argc, char** argv) {
   shammie::common::EnsurePassiveOmpWait(argv);
+  shammie::common::KeepTensorMemoryInHeap();
   absl::SetProgramUsageMessage(
       "shammie-pm-trainer --data-dir DIR [--listen 127.0.0.1:50052] [--collector 127.0.0.1:50051]");
   std::vector<std::string> storage;

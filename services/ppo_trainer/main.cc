@@ -30,6 +30,7 @@
 #include "common/distributed_env.h"
 #include "common/log.h"
 #include "common/omp_env.h"
+#include "common/tensor_malloc.h"
 #include "common/process_group.h"
 #include "services/collector/wait_for_signal.h"
 #include "services/ppo_trainer/ppo_follower.h"
@@ -80,6 +81,7 @@ int RunFollower(shammie::ppo_trainer::RankChannel& ranks) {
 
 int main(int argc, char** argv) {
   shammie::common::EnsurePassiveOmpWait(argv);
+  shammie::common::KeepTensorMemoryInHeap();
   // Before any thread exists, so every thread inherits the blocked mask.
   shammie::collector::BlockStopSignals();
   std::vector<std::string> storage;
