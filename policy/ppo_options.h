@@ -25,6 +25,13 @@ struct PpoOptions {
 
   // --- Reward: PM score − β·(log π − log π0) per token.
   KlControllerOptions kl;
+  // Divide PM scores by their standard deviation over step 1's episodes
+  // (the starting policy's samples), fixed for the rest of the run. PMs
+  // trained on the same data differ in scale by 3× and more, and β weighs
+  // the KL against that scale; normalized, β means "nats per unit of the
+  // starting policy's score spread" against any PM. Metrics still report
+  // the PM's own scores.
+  bool normalize_reward = false;
 
   // --- Advantages.
   double gamma = 1.0;  // discount, in [0, 1]

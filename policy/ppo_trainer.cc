@@ -53,6 +53,20 @@ torch::Tensor WhitenAcrossRanks(const torch::Tensor& x, const torch::Tensor& mas
   return ((x - mean) * (1.0 / std::sqrt(var + 1e-8))) * mask;  // (b, R)
 }
 
+// 1 / (standard deviation of the global batch's scores), in double precision
+// across ranks; 1 when the scores do not spread (a constant PM).
+double InverseScoreSpread(const std::vector<double>& scores, const PpoDataParallel& parallel) {
+  double sum = 0, sq = 0;
+  for (double s : scores) sum += s, sq += s * s;
+  std::vector<torch::Tensor> totals{torch::tensor(
+      std::vector<double>{sum, sq, static_cast<double>(scores.size())}, torch::kDouble)};  // (3)
+  parallel.Sum(totals);
+  const double n = std::max(totals[0][2].item<double>(), 1.0);
+  const double mean = totals[0][0].item<double>() / n;
+  const double var = totals[0][1].item<double>() / n - mean * mean;
+  return var > 1e-12 ? 1.0 / std::sqrt(var) : 1.0;
+}
+
 }  // namespace
 
 uint64_t MixSeed(uint64_t seed, uint64_t a, uint64_t b) {
@@ -205,7 +219,11 @@ absl::StatusOr<PpoStepMetrics> PpoTrainer::RunStep() {
 
   // 3. Advantages: KL-penalized per-token rewards → GAE → whitening.
   const torch::Tensor& mask = rollout.mask;                                           // (b, R)
-  torch::Tensor score_t = torch::tensor(scores, torch::kDouble).to(torch::kFloat32);  // (b)
+  if (options_.normalize_reward && reward_scale_ == 0) {
+    reward_scale_ = InverseScoreSpread(scores, parallel_);
+  }
+  const double scale = options_.normalize_reward ? reward_scale_ : 1.0;
+  torch::Tensor score_t = (torch::tensor(scores, torch::kDouble) * scale).to(torch::kFloat32);  // (b)
   KlPenalizedRewards rewards = ComputeKlPenalizedRewards(score_t, rollout.old_logprobs,
                                                          rollout.ref_logprobs, mask, kl_.beta());
   Advantages adv =
@@ -266,6 +284,7 @@ absl::Status PpoTrainer::SaveState(const std::string& path) {
     archive.write("optimizer", optimizer);
     archive.write("step", torch::tensor(static_cast<int64_t>(step_)));
     archive.write("beta", torch::tensor(kl_.beta(), torch::kDouble));
+    archive.write("reward_scale", torch::tensor(reward_scale_, torch::kDouble));
     const std::string tmp = path + ".tmp";
     archive.save_to(tmp);
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -295,6 +314,10 @@ absl::Status PpoTrainer::LoadState(const std::string& path) {
         archive.read("beta", beta);
         step_ = static_cast<uint32_t>(step.item<int64_t>());
         kl_.set_beta(beta.item<double>());
+        // States written before the scale existed: it is measured again on
+        // the next step.
+        torch::Tensor scale;
+        reward_scale_ = archive.try_read("reward_scale", scale) ? scale.item<double>() : 0;
         return absl::OkStatus();
       },
       absl::StatusCode::kDataLoss);

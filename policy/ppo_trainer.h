@@ -72,7 +72,7 @@ class PpoTrainer {
   PpoPolicy& policy() { return policy_; }
 
   // Everything needed to continue: policy and value head weights, Adam's
-  // moments, β and the step. Written to `path` (a file) atomically
+  // moments, β, the step and the reward scale. Written to `path` (a file) atomically
   // (temporary name, then rename). LoadState: NOT_FOUND / DATA_LOSS /
   // INVALID_ARGUMENT (shape mismatch) as the file says.
   absl::Status SaveState(const std::string& path);
@@ -94,6 +94,8 @@ class PpoTrainer {
   std::unique_ptr<Sampler> sampler_;
   KlController kl_;
   uint32_t step_ = 0;
+  // options_.normalize_reward: 1 / (std of step 1's PM scores); 0 until set.
+  double reward_scale_ = 0;
 };
 
 // splitmix64 of (seed, a, b): the seeds of step-level random streams.

@@ -76,6 +76,7 @@ policy::PpoOptions ToPpoOptions(const v1::PpoJobSpec& s) {
   o.seed = s.seed();
   o.checkpoint_every = s.checkpoint_every();
   o.stop_on_overoptimization = s.stop_on_overoptimization();
+  o.normalize_reward = s.normalize_reward();
   return o;
 }
 

@@ -44,6 +44,21 @@ class LowByteScorer : public EpisodeScorer {
   }
 };
 
+// Another scorer's scores times a constant: the same preferences on another scale.
+class ScaledScorer : public EpisodeScorer {
+ public:
+  ScaledScorer(EpisodeScorer& inner, double factor) : inner_(inner), factor_(factor) {}
+  absl::StatusOr<std::vector<double>> Score(const std::vector<Episode>& episodes) override {
+    absl::StatusOr<std::vector<double>> out = inner_.Score(episodes);
+    if (out.ok()) for (double& x : *out) x *= factor_;
+    return out;
+  }
+
+ private:
+  EpisodeScorer& inner_;
+  double factor_;
+};
+
 class NanScorer : public EpisodeScorer {
  public:
   absl::StatusOr<std::vector<double>> Score(const std::vector<Episode>& episodes) override {
@@ -108,19 +123,50 @@ TEST(PpoTrainerTest, RaisesAReachableReward) {
   EXPECT_GT(last, first + 0.15);
 }
 
+// With normalize_reward the run does not depend on the PM's scale: a PM whose
+// scores are 5× another's trains the same policy (same KL, same value loss);
+// only the reported reward carries the factor. Without it, β weighs the KL
+// against a 5× larger reward and the run differs.
+TEST(PpoTrainerTest, NormalizedRewardDoesNotDependOnThePmScale) {
+  LowByteScorer scorer;
+  ScaledScorer scaled(scorer, 5.0);
+  auto run = [](EpisodeScorer& pm, bool normalize) {
+    PpoOptions o = SmallOptions();
+    o.kl.initial_beta = 0.1;
+    o.normalize_reward = normalize;
+    auto t = PpoTrainer::Create(o, Models(), Prompts(20), {&pm});
+    EXPECT_TRUE(t.ok()) << t.status();
+    std::vector<PpoStepMetrics> steps;
+    for (int s = 0; s < 3; ++s) steps.push_back(*(*t)->Step());
+    return steps;
+  };
+  const std::vector<PpoStepMetrics> unit = run(scorer, true), five = run(scaled, true);
+  for (size_t s = 0; s < unit.size(); ++s) {
+    EXPECT_NEAR(five[s].reward, 5 * unit[s].reward, 1e-9) << "step " << s + 1;
+    EXPECT_NEAR(five[s].kl, unit[s].kl, 1e-4 * (1 + std::abs(unit[s].kl))) << "step " << s + 1;
+    EXPECT_NEAR(five[s].value_loss, unit[s].value_loss, 1e-4) << "step " << s + 1;
+  }
+  const std::vector<PpoStepMetrics> raw_unit = run(scorer, false), raw_five = run(scaled, false);
+  EXPECT_GT(std::abs(raw_five[2].kl - raw_unit[2].kl), 1e-3);
+}
+
 TEST(PpoTrainerTest, ResumesFromSavedStateWithTheSameRandomStream) {
   LowByteScorer scorer;
   const std::string path = ::testing::TempDir() + "/ppo_state.pt";
   std::vector<PpoStepMetrics> original;
+  // With the reward scale of step 1, which the state must carry: measured
+  // again on step 3, it would give other rewards.
+  PpoOptions options = SmallOptions();
+  options.normalize_reward = true;
   {
-    auto t = PpoTrainer::Create(SmallOptions(), Models(), Prompts(20), {&scorer});
+    auto t = PpoTrainer::Create(options, Models(), Prompts(20), {&scorer});
     ASSERT_TRUE(t.ok());
     for (int s = 0; s < 2; ++s) ASSERT_TRUE((*t)->Step().ok());
     ASSERT_TRUE((*t)->SaveState(path).ok());
     for (int s = 0; s < 2; ++s) original.push_back(*(*t)->Step());
   }
   // A fresh trainer from other initial weights: everything must come from the file.
-  auto t = PpoTrainer::Create(SmallOptions(), Models(/*seed=*/1), Prompts(20), {&scorer});
+  auto t = PpoTrainer::Create(options, Models(/*seed=*/1), Prompts(20), {&scorer});
   ASSERT_TRUE(t.ok());
   ASSERT_TRUE((*t)->LoadState(path).ok());
   EXPECT_EQ((*t)->step(), 2u);
