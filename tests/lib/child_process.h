@@ -23,11 +23,19 @@ inline std::string BinPath(const std::string& name) {
   return std::string(dir ? dir : "build/bin") + "/" + name;
 }
 
+// What a child gets besides its arguments.
+struct ChildOptions {
+  std::vector<std::string> env;  // "NAME=value", added to the test's environment
+  std::string stderr_path;       // empty: the test's stderr
+};
+
 class ChildProcess {
  public:
   // Starts `binary` (a name in $SHAMMIE_BIN_DIR or a path) with `args`;
-  // stdout is piped to this object, stderr goes to the test's stderr.
-  ChildProcess(const std::string& binary, const std::vector<std::string>& args) {
+  // stdout is piped to this object, stderr goes to the test's stderr (or
+  // options.stderr_path).
+  ChildProcess(const std::string& binary, const std::vector<std::string>& args,
+               const ChildOptions& options = {}) {
     std::string path = binary.find('/') == std::string::npos ? BinPath(binary) : binary;
     int fds[2];
     if (pipe(fds) != 0) return;
@@ -36,6 +44,11 @@ class ChildProcess {
       dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
       close(fds[1]);
+      if (!options.stderr_path.empty()) {
+        const int err = open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (err >= 0) dup2(err, STDERR_FILENO);
+      }
+      for (const std::string& e : options.env) putenv(const_cast<char*>(e.c_str()));
       std::vector<char*> argv;
       argv.push_back(const_cast<char*>(path.c_str()));
       for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -5,8 +5,6 @@
 // them through common::ProcessGroup. Both ranks must end with identical
 // weights (policy and value head) and report identical metrics, and both must
 // match one process running the same global batch, within float tolerance.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "policy/ppo_trainer.h"
 #include "common/process_group.h"
+#include "tests/lib/free_port.h"
 #include "tests/lib/temp_dir.h"
 
 namespace shammie::policy {
@@ -96,18 +95,6 @@ torch::Tensor Train(const PpoDataParallel& parallel) {
   return torch::cat(parts);  // (N + 6·kSteps)
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Runs only as a child of the test below (PPO_DDP_OUT set).
 TEST(PpoDistributedWorker, TrainOneRank) {
   const char* out = std::getenv("PPO_DDP_OUT");
@@ -127,7 +114,7 @@ TEST(PpoDistributedWorker, TrainOneRank) {
 TEST(PpoDistributedTest, TwoGlooRanksMatchOneProcessOnTheSameGlobalBatch) {
   if (std::getenv("PPO_DDP_OUT") != nullptr) GTEST_SKIP() << "in a worker";
   shammie::testing::TempDir dir;
-  const int port = FreePort();
+  const int port = testing::PickFreePort();
   std::vector<common::Subprocess> workers;
   for (int rank = 0; rank < 2; ++rank) {
     ::setenv("RANK", std::to_string(rank).c_str(), 1);

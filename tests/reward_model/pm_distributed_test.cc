@@ -3,8 +3,6 @@
 // like torchrun) train one PM on a global batch split between them; their
 // weights must equal each other and match one process training on the same
 // global batches, within float tolerance.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -14,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "common/process_group.h"
 #include "reward_model/pm_trainer.h"
+#include "tests/lib/free_port.h"
 #include "tests/lib/temp_dir.h"
 
 namespace shammie::reward_model {
@@ -71,18 +70,6 @@ torch::Tensor Train(int64_t rank, int64_t world, ProcessGroup* group) {
   return Flat(model);
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Runs only as a child of the test below (PM_DDP_OUT set).
 TEST(PmDistributedWorker, TrainOneRank) {
   const char* out = std::getenv("PM_DDP_OUT");
@@ -98,7 +85,7 @@ TEST(PmDistributedWorker, TrainOneRank) {
 TEST(PmDistributedTest, TwoGlooRanksMatchOneProcessOnTheSameGlobalBatch) {
   if (std::getenv("PM_DDP_OUT") != nullptr) GTEST_SKIP() << "in a worker";
   testing::TempDir dir;
-  const int port = FreePort();
+  const int port = testing::PickFreePort();
   std::vector<common::Subprocess> workers;
   for (int rank = 0; rank < 2; ++rank) {
     ::setenv("RANK", std::to_string(rank).c_str(), 1);

@@ -5,9 +5,7 @@
 // (within float-rounding tolerances: the two ranks sum gradients in another
 // order; policy/ppo_distributed_test has the library's numbers), and rank 1
 // must have taken every step with it.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,79 +26,14 @@
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
 #include "tests/lib/bearer_channel.h"
 #include "tests/lib/collector_fixture.h"
+#include "tests/lib/free_port.h"
+#include "tests/lib/ppo_trainer_process.h"
 
 namespace shammie::ppo_trainer {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// One shammie-ppo-trainer process with extra environment variables; its
-// stdout is read line by line, its stderr goes to `stderr_file`.
-class TrainerProcess {
- public:
-  TrainerProcess(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                 const std::string& stderr_file) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      FILE* err = std::fopen(stderr_file.c_str(), "w");
-      if (err != nullptr) dup2(fileno(err), STDERR_FILENO);
-      for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
-      const std::string bin = std::string(std::getenv("SHAMMIE_BIN_DIR")) + "/shammie-ppo-trainer";
-      std::vector<char*> argv{const_cast<char*>(bin.c_str())};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = fdopen(out[0], "r");
-  }
-  ~TrainerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_) std::fclose(stdout_);
-  }
-  std::string ReadLine() {
-    char line[256] = {0};
-    if (std::fgets(line, sizeof line, stdout_) == nullptr) return "";
-    std::string s(line);
-    s.erase(s.find_last_not_of("\n") + 1);
-    return s;
-  }
-  // From "listening on HOST:PORT".
-  // Calls carry `token` (the trainer asks the collector who it is).
-  std::unique_ptr<v1::PolicyTrainer::Stub> Connect(const std::string& token) {
-    const std::string line = ReadLine();
-    if (line.find("on ") == std::string::npos) return nullptr;
-    channel_ = testing::BearerChannel(line.substr(line.find("on ") + 3), token);
-    return v1::PolicyTrainer::NewStub(channel_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-  std::shared_ptr<grpc::Channel> channel_;
-};
 
 policy::GptConfig Tiny() {
   policy::GptConfig c;
@@ -197,16 +130,16 @@ TEST_F(PpoDistributedServiceTest, TwoRanksMatchOneProcessThroughRankZerosGrpc) {
   // One process.
   v1::PpoJob single;
   {
-    TrainerProcess trainer({"--data-dir", dir("single"), "--listen", "127.0.0.1:0", "--collector", server_->address()},
-                           {}, dir("single.stderr"));
-    auto stub = trainer.Connect(token_);
-    ASSERT_NE(stub, nullptr);
-    single = Run(*stub, Spec());
+    testing::PpoTrainerProcess trainer(
+        {"--data-dir", dir("single"), "--listen", "127.0.0.1:0", "--collector", server_->address()},
+        {{}, dir("single.stderr")});
+    ASSERT_TRUE(trainer.Connect(token_)) << ReadFile(dir("single.stderr"));
+    single = Run(trainer.stub(), Spec());
   }
   ASSERT_EQ(single.status().state(), v1::JOB_SUCCEEDED) << single.status().error();
 
   // Two ranks: rank 1 first (it waits for rank 0's store), then rank 0.
-  const std::string port = std::to_string(FreePort());
+  const std::string port = std::to_string(testing::PickFreePort());
   const std::vector<std::string> common_env = {"WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
                                                "MASTER_PORT=" + port};
   std::vector<std::string> env1 = common_env, env0 = common_env;
@@ -214,13 +147,13 @@ TEST_F(PpoDistributedServiceTest, TwoRanksMatchOneProcessThroughRankZerosGrpc) {
   env0.push_back("RANK=0");
   v1::PpoJob dp;
   {
-    TrainerProcess rank1({}, env1, dir("rank1.stderr"));
-    TrainerProcess rank0({"--data-dir", dir("dp"), "--listen", "127.0.0.1:0", "--collector", server_->address()},
-                         env0, dir("rank0.stderr"));
-    auto stub = rank0.Connect(token_);
-    ASSERT_NE(stub, nullptr) << ReadFile(dir("rank0.stderr"));
-    EXPECT_EQ(rank1.ReadLine(), "rank 1 of 2: following rank 0");
-    dp = Run(*stub, Spec());
+    testing::PpoTrainerProcess rank1({}, {env1, dir("rank1.stderr")});
+    testing::PpoTrainerProcess rank0(
+        {"--data-dir", dir("dp"), "--listen", "127.0.0.1:0", "--collector", server_->address()},
+        {env0, dir("rank0.stderr")});
+    ASSERT_TRUE(rank0.Connect(token_)) << ReadFile(dir("rank0.stderr"));
+    EXPECT_EQ(rank1.process().ReadLine().value_or("(nothing)"), "rank 1 of 2: following rank 0");
+    dp = Run(rank0.stub(), Spec());
   }
   ASSERT_EQ(dp.status().state(), v1::JOB_SUCCEEDED) << dp.status().error();
   // Rank 1 took every step of the job with rank 0.

@@ -21,8 +21,8 @@
 #include "policy/checkpoint.h"
 #include "reward_model/pm_checkpoint.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
-#include "tests/lib/bearer_channel.h"
 #include "tests/lib/collector_fixture.h"
+#include "tests/lib/ppo_trainer_process.h"
 
 namespace shammie::ppo_trainer {
 namespace {
@@ -30,56 +30,15 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// The trainer binary, started with a fresh or existing data dir.
-class TrainerProcess {
+// The trainer binary on a fresh or existing data dir. `collector`: who
+// checks the callers' tokens; `token`: the test's.
+class TrainerProcess : public testing::PpoTrainerProcess {
  public:
-  // `collector`: who checks the callers' tokens; `token`: the test's.
-  TrainerProcess(const std::string& data_dir, const std::string& collector,
-                 const std::string& token) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      const std::string bin = std::string(std::getenv("SHAMMIE_BIN_DIR")) + "/shammie-ppo-trainer";
-      execl(bin.c_str(), bin.c_str(), "--data-dir", data_dir.c_str(), "--listen", "127.0.0.1:0",
-            "--collector", collector.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    FILE* f = fdopen(out[0], "r");
-    char line[256] = {0};
-    if (std::fgets(line, sizeof line, f) != nullptr) {
-      std::string s(line);
-      address_ = s.substr(s.find("on ") + 3);
-      address_.erase(address_.find_last_not_of("\n") + 1);
-    }
-    stdout_ = f;
-    channel_ = testing::BearerChannel(address_, token);
-    stub_ = v1::PolicyTrainer::NewStub(channel_);
+  TrainerProcess(const std::string& data_dir, const std::string& collector, const std::string& token)
+      : PpoTrainerProcess({"--data-dir", data_dir, "--listen", "127.0.0.1:0", "--collector", collector}) {
+    Connect(token);
   }
-  ~TrainerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_) std::fclose(stdout_);
-  }
-  void KillHard() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  v1::PolicyTrainer::Stub& stub() { return *stub_; }
-  bool started() const { return !address_.empty(); }
-
- private:
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-  std::string address_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::PolicyTrainer::Stub> stub_;
+  bool started() const { return connected(); }
 };
 
 policy::GptConfig Tiny(int64_t n_embd = 32, int64_t vocab = 257) {
