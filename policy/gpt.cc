@@ -2,7 +2,9 @@
 // (generation). See gpt.h for the shape legend (B, T, L, S, C, H, D, V, P, R).
 //
 // Attention is written as matmul + additive mask + softmax: LibTorch 1.13 has
-// no fused scaled_dot_product_attention. Choices made for CPU speed:
+// no fused scaled_dot_product_attention. Without a graph (scoring, prefill)
+// several queries go through policy/causal_attention.h instead, which skips
+// the masked upper triangle. Choices made for CPU speed:
 //  - one c_attn matmul for q, k, v, then a single permute+contiguous so the
 //    three heads tensors are contiguous for the batched matmuls;
 //  - q is scaled before QK^T (T·D multiplies instead of T·S);
@@ -20,6 +22,7 @@
 #include <cmath>
 #include <limits>
 
+#include "policy/causal_attention.h"
 #include "policy/gelu.h"
 
 namespace shammie::policy {
@@ -181,12 +184,18 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
             .mul(scale);
   }
   if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);  // (B, H, S, D)
+  const torch::Tensor rows_blocked =
+      !blocked.defined() || from_column == 0 ? blocked
+                                             : blocked.narrow(2, from_column, tq);  // (B|1, 1, T', S)
+  if (!torch::GradMode::is_enabled() && rows_blocked.defined() && t > 1 &&
+      CausalAttentionSupports(d) && q.scalar_type() == torch::kFloat32) {
+    // No graph to build: one fused pass per (row, head), upper triangle skipped.
+    torch::Tensor y = CausalAttention(q, k, v, rows_blocked);          // (B, T', C)
+    return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T', C)
+  }
   torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));          // (B, H, T', S)
   // In place: matmul's backward needs q and k, not its output.
-  if (blocked.defined()) {
-    att.masked_fill_(from_column == 0 ? blocked : blocked.narrow(2, from_column, tq),
-                     std::numeric_limits<float>::lowest());
-  }
+  if (rows_blocked.defined()) att.masked_fill_(rows_blocked, std::numeric_limits<float>::lowest());
   att = torch::softmax(att, /*dim=*/-1);                            // (B, H, T', S)
   torch::Tensor y = torch::matmul(att, v)                           // (B, H, T', D)
                         .transpose(1, 2)                            // (B, T', H, D)
