@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct HeadView {
   const float* v;         // (S, D), rows v_row apart
   const bool* blocked;    // (T, S) contiguous
   float* y;               // (T, D), rows y_row apart
+  float* probs;           // (T, S) contiguous softmax weights, or null (not wanted)
   int64_t q_row, k_row, v_row, y_row;
   int64_t t, s;
 };
@@ -102,6 +104,9 @@ __attribute__((target("avx2,fma"))) void AttendHead(const HeadView& h, float* kt
       const __m256 inv = _mm256_set1_ps(1.0f / static_cast<float>(h.s));
 #pragma GCC unroll 16
       for (int c = 0; c < NC; ++c) _mm256_storeu_ps(y + 8 * c, _mm256_mul_ps(acc[c], inv));
+      if (h.probs != nullptr) {
+        std::fill(h.probs + i * h.s, h.probs + (i + 1) * h.s, 1.0f / static_cast<float>(h.s));
+      }
       continue;
     }
     const float sum = avx2::ExpShiftSum(scores, n, max);
@@ -115,6 +120,12 @@ __attribute__((target("avx2,fma"))) void AttendHead(const HeadView& h, float* kt
     const __m256 inv = _mm256_set1_ps(1.0f / sum);
 #pragma GCC unroll 16
     for (int c = 0; c < NC; ++c) _mm256_storeu_ps(y + 8 * c, _mm256_mul_ps(acc[c], inv));
+    if (h.probs != nullptr) {
+      float* p = h.probs + i * h.s;
+      const float inv_sum = 1.0f / sum;
+      for (int64_t j = 0; j < n; ++j) p[j] = scores[j] * inv_sum;
+      std::fill(p + n, p + h.s, 0.0f);
+    }
   }
 }
 
@@ -147,7 +158,8 @@ bool CausalAttentionSupports(int64_t head_dim) {
 }
 
 torch::Tensor CausalAttention(const torch::Tensor& q_in, const torch::Tensor& k_in,
-                              const torch::Tensor& v_in, const torch::Tensor& blocked_in) {
+                              const torch::Tensor& v_in, const torch::Tensor& blocked_in,
+                              torch::Tensor* probs) {
   TORCH_CHECK(q_in.dim() == 4 && k_in.dim() == 4 && v_in.dim() == 4 &&
                   q_in.scalar_type() == torch::kFloat32 && k_in.sizes() == v_in.sizes(),
               "CausalAttention: q ", q_in.sizes(), ", k ", k_in.sizes(), ", v ", v_in.sizes());
@@ -165,6 +177,7 @@ torch::Tensor CausalAttention(const torch::Tensor& q_in, const torch::Tensor& k_
   const torch::Tensor v = UnitInner(v_in);                                        // (B, H, S, D)
   const torch::Tensor blocked = blocked_in.to(torch::kBool).contiguous();        // (B|1, 1, T, S)
   torch::Tensor y = torch::empty({b, t, heads, d}, q.options());                  // (B, T, H, D)
+  if (probs != nullptr) *probs = torch::empty({b, heads, t, s}, q.options());     // (B, H, T, S)
   const int64_t s8 = (s + 7) / 8 * 8;
   std::vector<float> kt(d * s8), scores(s8);
   for (int64_t bi = 0; bi < b; ++bi) {
@@ -175,6 +188,7 @@ torch::Tensor CausalAttention(const torch::Tensor& q_in, const torch::Tensor& k_
       h.v = v.data_ptr<float>() + bi * v.stride(0) + hi * v.stride(1);
       h.blocked = blocked.data_ptr<bool>() + (blocked.size(0) == 1 ? 0 : bi) * t * s;
       h.y = y.data_ptr<float>() + bi * t * heads * d + hi * d;
+      h.probs = probs != nullptr ? probs->data_ptr<float>() + (bi * heads + hi) * t * s : nullptr;
       h.q_row = q.stride(2);
       h.k_row = k.stride(2);
       h.v_row = v.stride(2);
@@ -185,6 +199,49 @@ torch::Tensor CausalAttention(const torch::Tensor& q_in, const torch::Tensor& k_
     }
   }
   return y.view({b, t, heads * d});  // (B, T, C)
+}
+
+namespace {
+
+// Forward through the kernel (keeping the softmax weights P), backward
+// through ATen: the products are ATen's own (P is 0 above the diagonal, so
+// they cost what ATen's backward costs), but the forward skips the upper
+// triangle and the separate masked_fill and softmax passes.
+struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
+                               const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& blocked) {
+    torch::Tensor probs;                                             // (B, H, T, S)
+    torch::Tensor y = CausalAttention(q, k, v, blocked, &probs);     // (B, T, C)
+    ctx->save_for_backward({q, k, v, probs});
+    ctx->saved_data["blocked"] = blocked;
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &probs = saved[3];
+    const torch::Tensor blocked = ctx->saved_data["blocked"].toTensor();  // (B|1, 1, T, S)
+    const int64_t b = q.size(0), heads = q.size(1), t = q.size(2), d = q.size(3);
+    const torch::Tensor dy = grads[0].reshape({b, t, heads, d}).permute({0, 2, 1, 3});  // (B, H, T, D)
+    torch::Tensor dv = torch::matmul(probs.transpose(-2, -1), dy);                   // (B, H, S, D)
+    torch::Tensor dp = torch::matmul(dy, v.transpose(-2, -1));                       // (B, H, T, S)
+    // Softmax's backward, then masked_fill's: a blocked score gets no
+    // gradient (it matters for a fully blocked row, whose P is uniform).
+    torch::Tensor ds = torch::_softmax_backward_data(dp, probs, -1, probs.scalar_type())
+                           .masked_fill_(blocked, 0.0);    // (B, H, T, S)
+    torch::Tensor dq = torch::matmul(ds, k);                // (B, H, T, D)
+    torch::Tensor dk = torch::matmul(ds.transpose(-2, -1), q);  // (B, H, S, D)
+    return {dq, dk, dv, torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor CausalAttentionTrainable(const torch::Tensor& q, const torch::Tensor& k,
+                                       const torch::Tensor& v, const torch::Tensor& blocked) {
+  return CausalAttentionFunction::apply(q, k, v, blocked);  // (B, T, C)
 }
 
 }  // namespace shammie::policy

@@ -14,7 +14,7 @@
 // rounding (tests/policy/causal_attention_test.cc: 1e-5), including a query
 // whose keys are all blocked (a padding query: the uniform average of all S
 // values, as ATen's softmax over S equal scores gives).
-// Not differentiable. Thread-compatible (no shared state); private to policy/.
+// CausalAttentionTrainable adds a backward for training. Thread-compatible (no shared state); private to policy/.
 //
 // Shapes: B rows, H heads, T queries (the last T of the S positions), S keys,
 // D = C / H head width.
@@ -36,10 +36,20 @@ bool CausalAttentionSupports(int64_t head_dim);
 // positions); query i sits at position S − T + i and never sees keys after
 // it; blocked (B|1, 1, T, S) bool, true where a query may not see a key
 // (gpt.cc's causal + padding mask). Returns softmax(q·kᵀ, blocked → lowest)·v
-// as (B, T, H·D), heads side by side. float32 only.
+// as (B, T, H·D), heads side by side. float32 only. With `probs`, also
+// stores the softmax weights there as (B, H, T, S) (0 where causally
+// blocked). Not differentiable.
 // REQUIRES: CausalAttentionSupports(D). Throws c10::Error on bad shapes.
 torch::Tensor CausalAttention(const torch::Tensor& q, const torch::Tensor& k,
-                              const torch::Tensor& v, const torch::Tensor& blocked);
+                              const torch::Tensor& v, const torch::Tensor& blocked,
+                              torch::Tensor* probs = nullptr);
+
+// The same, differentiable in q, k and v for training: the kernel's forward
+// (keeping the (B, H, T, S) weights), ATen's matmuls and softmax backward.
+// Gradients equal those of ATen's matmul + masked_fill + softmax + matmul
+// within float rounding.
+torch::Tensor CausalAttentionTrainable(const torch::Tensor& q, const torch::Tensor& k,
+                                       const torch::Tensor& v, const torch::Tensor& blocked);
 
 }  // namespace shammie::policy
 

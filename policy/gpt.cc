@@ -187,10 +187,13 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   const torch::Tensor rows_blocked =
       !blocked.defined() || from_column == 0 ? blocked
                                              : blocked.narrow(2, from_column, tq);  // (B|1, 1, T', S)
-  if (!torch::GradMode::is_enabled() && rows_blocked.defined() && t > 1 &&
+  const bool grad = torch::GradMode::is_enabled();
+  if (rows_blocked.defined() && t > 1 && (!grad || cache == nullptr) &&
       CausalAttentionSupports(d) && q.scalar_type() == torch::kFloat32) {
-    // No graph to build: one fused pass per (row, head), upper triangle skipped.
-    torch::Tensor y = CausalAttention(q, k, v, rows_blocked);          // (B, T', C)
+    // One fused pass per (row, head), upper triangle skipped; with a graph,
+    // its backward is ATen's.
+    torch::Tensor y = grad ? CausalAttentionTrainable(q, k, v, rows_blocked)
+                           : CausalAttention(q, k, v, rows_blocked);  // (B, T', C)
     return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T', C)
   }
   torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));          // (B, H, T', S)

@@ -1,6 +1,6 @@
 // policy/causal_attention.h against ATen's matmul + masked_fill + softmax +
-// matmul, and the GPT forward without a graph (which uses it) against the
-// forward with one (which does not).
+// matmul (outputs and gradients), and the GPT forward without a graph (the
+// no-grad kernel) against the forward with one (the trainable kernel).
 //
 // Shape legend: B rows, H heads, T queries, S keys, D head width, C channels.
 #include "policy/causal_attention.h"
@@ -66,6 +66,36 @@ TEST(CausalAttentionTest, EqualsAtenWithPaddingAndCachedKeys) {
   }
 }
 
+TEST(CausalAttentionTest, TrainableGradientsEqualAten) {
+  if (!CausalAttentionSupports(32)) GTEST_SKIP() << "no AVX2/FMA";
+  torch::manual_seed(3);
+  for (auto [t, s] : {std::pair<int64_t, int64_t>{21, 21}, {6, 19}}) {
+    const int64_t b = 3, h = 2, d = 32;
+    const torch::Tensor q0 = torch::randn({b, h, t, d}) * 0.3;  // (B, H, T, D)
+    const torch::Tensor k0 = torch::randn({b, h, s, d});        // (B, H, S, D)
+    const torch::Tensor v0 = torch::randn({b, h, s, d});        // (B, H, S, D)
+    torch::Tensor key_mask = torch::ones({b, s}, torch::kLong);  // (B, S)
+    key_mask.index_put_({1, torch::indexing::Slice(0, s - t + 3)}, 0);  // fully blocked queries
+    key_mask.index_put_({2, 4}, 0);
+    const torch::Tensor blocked = Blocked(t, s, key_mask);  // (B, 1, T, S)
+    const torch::Tensor probe = torch::randn({b, t, h * d});  // (B, T, C)
+    auto grads = [&](bool kernel) {
+      torch::Tensor q = q0.clone().requires_grad_(), k = k0.clone().requires_grad_(),
+                    v = v0.clone().requires_grad_();
+      torch::Tensor y = kernel ? CausalAttentionTrainable(q, k, v, blocked)
+                               : AtenAttention(q, k, v, blocked);  // (B, T, C)
+      return std::make_pair(y.detach(), torch::autograd::grad({(y * probe).sum()}, {q, k, v}));
+    };
+    const auto [y_kernel, g_kernel] = grads(true);
+    const auto [y_aten, g_aten] = grads(false);
+    EXPECT_LE((y_kernel - y_aten).abs().max().item<double>(), 1e-5);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_LE((g_kernel[i] - g_aten[i]).abs().max().item<double>(), 1e-5)
+          << "input " << i << " T " << t << " S " << s;
+    }
+  }
+}
+
 TEST(CausalAttentionTest, RejectsMismatchedShapes) {
   if (!CausalAttentionSupports(16)) GTEST_SKIP() << "no AVX2/FMA";
   const torch::Tensor q = torch::randn({1, 2, 6, 16});
@@ -73,7 +103,7 @@ TEST(CausalAttentionTest, RejectsMismatchedShapes) {
   EXPECT_THROW(CausalAttention(q, k, k, torch::zeros({1, 1, 6, 5}, torch::kBool)), c10::Error);
 }
 
-TEST(CausalAttentionTest, GptForwardWithoutGraphEqualsTheGraphForward) {
+TEST(CausalAttentionTest, GptForwardsWithAndWithoutGraphAgree) {
   GptConfig c;
   c.n_layer = 2;
   c.n_head = 4;
