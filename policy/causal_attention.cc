@@ -20,12 +20,12 @@ namespace shammie::policy {
 namespace {
 
 struct HeadView {
-  const float* q;         // (T, D), rows q_row apart
-  const float* k;         // (S, D), rows k_row apart
-  const float* v;         // (S, D), rows v_row apart
-  const bool* blocked;    // (T, S) contiguous
-  float* y;               // (T, D), rows y_row apart
-  float* probs;           // (T, S) contiguous softmax weights, or null (not wanted)
+  const float* q;       // (T, D), rows q_row apart
+  const float* k;       // (S, D), rows k_row apart
+  const float* v;       // (S, D), rows v_row apart
+  const bool* blocked;  // (T, S) contiguous
+  float* y;             // (T, D), rows y_row apart
+  float* probs;         // (T, S) contiguous softmax weights, or null (not wanted)
   int64_t q_row, k_row, v_row, y_row;
   int64_t t, s;
 };
@@ -60,8 +60,7 @@ __attribute__((target("avx2,fma"))) void Scores(const float* q, const float* kt,
     const float* col = kt + jb * 8;
     for (int64_t c = 0; c < d; c += 2) {
       a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(q + c), _mm256_loadu_ps(col + c * s8), a0);
-      a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(q + c + 1), _mm256_loadu_ps(col + (c + 1) * s8),
-                           a1);
+      a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(q + c + 1), _mm256_loadu_ps(col + (c + 1) * s8), a1);
     }
     _mm256_storeu_ps(scores + jb * 8, _mm256_add_ps(a0, a1));
   }
@@ -172,12 +171,12 @@ torch::Tensor CausalAttention(const torch::Tensor& q_in, const torch::Tensor& k_
               "CausalAttention: blocked ", blocked_in.sizes());
   const AttendHeadFn attend = AttendHeadFor(d);
   TORCH_CHECK(attend != nullptr && DecodeKernelsAvailable(), "CausalAttention: D = ", d);
-  const torch::Tensor q = UnitInner(q_in);                                        // (B, H, T, D)
-  const torch::Tensor k = UnitInner(k_in);                                        // (B, H, S, D)
-  const torch::Tensor v = UnitInner(v_in);                                        // (B, H, S, D)
-  const torch::Tensor blocked = blocked_in.to(torch::kBool).contiguous();        // (B|1, 1, T, S)
-  torch::Tensor y = torch::empty({b, t, heads, d}, q.options());                  // (B, T, H, D)
-  if (probs != nullptr) *probs = torch::empty({b, heads, t, s}, q.options());     // (B, H, T, S)
+  const torch::Tensor q = UnitInner(q_in);                                     // (B, H, T, D)
+  const torch::Tensor k = UnitInner(k_in);                                     // (B, H, S, D)
+  const torch::Tensor v = UnitInner(v_in);                                     // (B, H, S, D)
+  const torch::Tensor blocked = blocked_in.to(torch::kBool).contiguous();      // (B|1, 1, T, S)
+  torch::Tensor y = torch::empty({b, t, heads, d}, q.options());               // (B, T, H, D)
+  if (probs != nullptr) *probs = torch::empty({b, heads, t, s}, q.options());  // (B, H, T, S)
   const int64_t s8 = (s + 7) / 8 * 8;
   std::vector<float> kt(d * s8), scores(s8);
   for (int64_t bi = 0; bi < b; ++bi) {
@@ -211,8 +210,8 @@ struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFuncti
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
                                const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& blocked) {
-    torch::Tensor probs;                                             // (B, H, T, S)
-    torch::Tensor y = CausalAttention(q, k, v, blocked, &probs);     // (B, T, C)
+    torch::Tensor probs;                                          // (B, H, T, S)
+    torch::Tensor y = CausalAttention(q, k, v, blocked, &probs);  // (B, T, C)
     ctx->save_for_backward({q, k, v, probs});
     ctx->saved_data["blocked"] = blocked;
     return y;
@@ -224,14 +223,15 @@ struct CausalAttentionFunction : torch::autograd::Function<CausalAttentionFuncti
     const torch::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &probs = saved[3];
     const torch::Tensor blocked = ctx->saved_data["blocked"].toTensor();  // (B|1, 1, T, S)
     const int64_t b = q.size(0), heads = q.size(1), t = q.size(2), d = q.size(3);
-    const torch::Tensor dy = grads[0].reshape({b, t, heads, d}).permute({0, 2, 1, 3});  // (B, H, T, D)
-    torch::Tensor dv = torch::matmul(probs.transpose(-2, -1), dy);                   // (B, H, S, D)
-    torch::Tensor dp = torch::matmul(dy, v.transpose(-2, -1));                       // (B, H, T, S)
+    const torch::Tensor dy =
+        grads[0].reshape({b, t, heads, d}).permute({0, 2, 1, 3});   // (B, H, T, D)
+    torch::Tensor dv = torch::matmul(probs.transpose(-2, -1), dy);  // (B, H, S, D)
+    torch::Tensor dp = torch::matmul(dy, v.transpose(-2, -1));      // (B, H, T, S)
     // Softmax's backward, then masked_fill's: a blocked score gets no
     // gradient (it matters for a fully blocked row, whose P is uniform).
     torch::Tensor ds = torch::_softmax_backward_data(dp, probs, -1, probs.scalar_type())
-                           .masked_fill_(blocked, 0.0);    // (B, H, T, S)
-    torch::Tensor dq = torch::matmul(ds, k);                // (B, H, T, D)
+                           .masked_fill_(blocked, 0.0);         // (B, H, T, S)
+    torch::Tensor dq = torch::matmul(ds, k);                    // (B, H, T, D)
     torch::Tensor dk = torch::matmul(ds.transpose(-2, -1), q);  // (B, H, S, D)
     return {dq, dk, dv, torch::Tensor()};
   }

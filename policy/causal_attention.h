@@ -14,7 +14,8 @@
 // rounding (tests/policy/causal_attention_test.cc: 1e-5), including a query
 // whose keys are all blocked (a padding query: the uniform average of all S
 // values, as ATen's softmax over S equal scores gives).
-// CausalAttentionTrainable adds a backward for training. Thread-compatible (no shared state); private to policy/.
+// CausalAttentionTrainable adds a backward for training. Thread-compatible (no shared state);
+// private to policy/.
 //
 // Shapes: B rows, H heads, T queries (the last T of the S positions), S keys,
 // D = C / H head width.

@@ -95,7 +95,7 @@ torch::Tensor AffineRows(const torch::Tensor& x, torch::nn::Linear& module,
   }
   std::vector<int64_t> sizes = x.sizes().vec();
   sizes.back() = count;
-  const torch::Tensor x2 = x.reshape({-1, x.size(-1)});  // (M, in)
+  const torch::Tensor x2 = x.reshape({-1, x.size(-1)});      // (M, in)
   const torch::Tensor w_t = w->w_t.narrow(1, begin, count);  // (in, count), row stride out
   return (w->bias.defined() ? torch::addmm(w->bias.narrow(0, begin, count), x2, w_t)
                             : torch::mm(x2, w_t))
@@ -173,20 +173,21 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
     // Keys and values of every column, queries of the kept ones: c_attn's
     // rows [C, 3C) over all T columns, rows [0, C) over T' columns.
     torch::Tensor kv = AffineRows(x, c_attn, w ? &w->c_attn : nullptr, c, 2 * c)  // (B, T, 2C)
-                           .view({b, t, 2, n_head, d})                           // (B, T, 2, H, D)
-                           .permute({2, 0, 3, 1, 4})                             // (2, B, H, T, D)
+                           .view({b, t, 2, n_head, d})                            // (B, T, 2, H, D)
+                           .permute({2, 0, 3, 1, 4})                              // (2, B, H, T, D)
                            .contiguous();
-    k = kv[0];  // (B, H, T, D)
-    v = kv[1];  // (B, H, T, D)
-    q = AffineRows(x.narrow(1, from_column, tq), c_attn, w ? &w->c_attn : nullptr, 0, c)  // (B, T', C)
-            .view({b, tq, n_head, d})  // (B, T', H, D)
-            .transpose(1, 2)           // (B, H, T', D)
+    k = kv[0];                                                      // (B, H, T, D)
+    v = kv[1];                                                      // (B, H, T, D)
+    const torch::Tensor x_kept = x.narrow(1, from_column, tq);      // (B, T', C)
+    q = AffineRows(x_kept, c_attn, w ? &w->c_attn : nullptr, 0, c)  // (B, T', C)
+            .view({b, tq, n_head, d})                               // (B, T', H, D)
+            .transpose(1, 2)                                        // (B, H, T', D)
             .mul(scale);
   }
   if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);  // (B, H, S, D)
-  const torch::Tensor rows_blocked =
-      !blocked.defined() || from_column == 0 ? blocked
-                                             : blocked.narrow(2, from_column, tq);  // (B|1, 1, T', S)
+  const torch::Tensor rows_blocked = !blocked.defined() || from_column == 0
+                                         ? blocked
+                                         : blocked.narrow(2, from_column, tq);  // (B|1, 1, T', S)
   const bool grad = torch::GradMode::is_enabled();
   if (rows_blocked.defined() && t > 1 && (!grad || cache == nullptr) &&
       CausalAttentionSupports(d) && q.scalar_type() == torch::kFloat32) {
@@ -196,7 +197,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
                            : CausalAttention(q, k, v, rows_blocked);  // (B, T', C)
     return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T', C)
   }
-  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));          // (B, H, T', S)
+  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));  // (B, H, T', S)
   // In place: matmul's backward needs q and k, not its output.
   if (rows_blocked.defined()) att.masked_fill_(rows_blocked, std::numeric_limits<float>::lowest());
   att = torch::softmax(att, /*dim=*/-1);                            // (B, H, T', S)
@@ -234,7 +235,7 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& bl
       from_column == 0 ? x : x.narrow(1, from_column, x.size(1) - from_column);  // (B, T', C)
   torch::Tensor y =
       attn->forward(ln_1(x), blocked, cache, layer, w, kept, from_column);  // (B, T', C)
-  return mlp->forward(ln_2(y), w, y);                                        // (B, T', C)
+  return mlp->forward(ln_2(y), w, y);                                       // (B, T', C)
 }
 
 GptImpl::GptImpl(const GptConfig& config) : config_(config) {
@@ -301,8 +302,8 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
                            torch::Tensor position_ids, KvCache* cache, const InferenceWeights* w,
                            int64_t from_column) {
   const int64_t b = ids.size(0), t = ids.size(1);
-  TORCH_CHECK(from_column >= 0 && from_column < t, "from_column ", from_column, " outside [0, ",
-              t, ")");
+  TORCH_CHECK(from_column >= 0 && from_column < t, "from_column ", from_column, " outside [0, ", t,
+              ")");
   const int64_t l = cache != nullptr ? cache->length() : 0;
   const int64_t s = l + t;
   TORCH_CHECK(s <= config_.n_positions, "sequence of ", s, " tokens exceeds n_positions ",
@@ -338,7 +339,7 @@ GptOutput GptImpl::forward(const torch::Tensor& ids, const torch::Tensor& attent
                            const torch::Tensor& position_ids) {
   GptOutput out;
   out.hidden = Run(ids, attention_mask, position_ids, nullptr, nullptr, 0);  // (B, T, C)
-  out.logits = Logits(out.hidden);                                        // (B, T, V)
+  out.logits = Logits(out.hidden);                                           // (B, T, V)
   return out;
 }
 
@@ -354,7 +355,7 @@ GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& a
               ids.size(0));
   GptOutput out;
   out.hidden = Run(ids, attention_mask, position_ids, &cache, nullptr, 0);  // (B, T, C)
-  out.logits = Logits(out.hidden);                                       // (B, T, V)
+  out.logits = Logits(out.hidden);                                          // (B, T, V)
   return out;
 }
 

@@ -79,8 +79,8 @@ torch::Tensor PreferenceModelImpl::forward(const PmBatch& batch) {
   const int64_t C = hidden.size(2);
   torch::Tensor index =
       (batch.last_index - first).view({-1, 1, 1}).expand({-1, 1, C});  // (B, 1, C)
-  torch::Tensor at_eos = hidden.gather(/*dim=*/1, index).squeeze(1);           // (B, C)
-  return head->forward(at_eos).squeeze(-1);                                    // (B)
+  torch::Tensor at_eos = hidden.gather(/*dim=*/1, index).squeeze(1);   // (B, C)
+  return head->forward(at_eos).squeeze(-1);                            // (B)
 }
 
 torch::Tensor PreferenceModelImpl::logits(const PmBatch& batch) {

@@ -38,9 +38,9 @@ TEST(CausalAttentionTest, EqualsAtenWithPaddingAndCachedKeys) {
   for (int64_t d : {8, 16, 32, 64, 128}) {
     for (auto [t, s] : {std::pair<int64_t, int64_t>{37, 37}, {5, 43}, {1, 29}, {70, 70}}) {
       const int64_t b = 3, h = 2;
-      const torch::Tensor q = torch::randn({b, h, t, d}) * 0.3;  // (B, H, T, D)
-      const torch::Tensor k = torch::randn({b, h, s, d});        // (B, H, S, D)
-      const torch::Tensor v = torch::randn({b, h, s, d});        // (B, H, S, D)
+      const torch::Tensor q = torch::randn({b, h, t, d}) * 0.3;    // (B, H, T, D)
+      const torch::Tensor k = torch::randn({b, h, s, d});          // (B, H, S, D)
+      const torch::Tensor v = torch::randn({b, h, s, d});          // (B, H, S, D)
       torch::Tensor key_mask = torch::ones({b, s}, torch::kLong);  // (B, S)
       // Row 1 left-padded by 4 (its first queries see nothing), row 2 has an
       // inner hole.
@@ -50,10 +50,12 @@ TEST(CausalAttentionTest, EqualsAtenWithPaddingAndCachedKeys) {
       const torch::Tensor want = AtenAttention(q, k, v, blocked);
       const torch::Tensor got = CausalAttention(q, k, v, blocked);
       ASSERT_EQ(got.sizes(), want.sizes());
-      EXPECT_LE((got - want).abs().max().item<double>(), 1e-5) << "D " << d << " T " << t << " S " << s;
+      EXPECT_LE((got - want).abs().max().item<double>(), 1e-5)
+          << "D " << d << " T " << t << " S " << s;
       // Shared causal mask (B = 1 in the mask), and keys read through a
       // strided view (a KV cache's first S positions).
-      const torch::Tensor causal = Blocked(t, s, torch::ones({1, s}, torch::kLong));  // (1, 1, T, S)
+      const torch::Tensor causal =
+          Blocked(t, s, torch::ones({1, s}, torch::kLong));           // (1, 1, T, S)
       const torch::Tensor cache = torch::randn({2, b, h, s + 9, d});  // keys, values with room
       const torch::Tensor kc = cache[0].narrow(2, 0, s), vc = cache[1].narrow(2, 0, s);
       EXPECT_LE((CausalAttention(q, kc, vc, causal) - AtenAttention(q, kc, vc, causal))
@@ -71,13 +73,13 @@ TEST(CausalAttentionTest, TrainableGradientsEqualAten) {
   torch::manual_seed(3);
   for (auto [t, s] : {std::pair<int64_t, int64_t>{21, 21}, {6, 19}}) {
     const int64_t b = 3, h = 2, d = 32;
-    const torch::Tensor q0 = torch::randn({b, h, t, d}) * 0.3;  // (B, H, T, D)
-    const torch::Tensor k0 = torch::randn({b, h, s, d});        // (B, H, S, D)
-    const torch::Tensor v0 = torch::randn({b, h, s, d});        // (B, H, S, D)
-    torch::Tensor key_mask = torch::ones({b, s}, torch::kLong);  // (B, S)
+    const torch::Tensor q0 = torch::randn({b, h, t, d}) * 0.3;          // (B, H, T, D)
+    const torch::Tensor k0 = torch::randn({b, h, s, d});                // (B, H, S, D)
+    const torch::Tensor v0 = torch::randn({b, h, s, d});                // (B, H, S, D)
+    torch::Tensor key_mask = torch::ones({b, s}, torch::kLong);         // (B, S)
     key_mask.index_put_({1, torch::indexing::Slice(0, s - t + 3)}, 0);  // fully blocked queries
     key_mask.index_put_({2, 4}, 0);
-    const torch::Tensor blocked = Blocked(t, s, key_mask);  // (B, 1, T, S)
+    const torch::Tensor blocked = Blocked(t, s, key_mask);    // (B, 1, T, S)
     const torch::Tensor probe = torch::randn({b, t, h * d});  // (B, T, C)
     auto grads = [&](bool kernel) {
       torch::Tensor q = q0.clone().requires_grad_(), k = k0.clone().requires_grad_(),

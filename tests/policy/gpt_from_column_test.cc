@@ -53,8 +53,8 @@ TEST(GptFromColumnTest, KeptColumnsEqualTheFullForwardWithPadding) {
   const torch::Tensor full =
       model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids);  // (B, T, C)
   for (int64_t f : {int64_t{1}, batch.context_len - 1, t - 1}) {
-    const torch::Tensor kept = model->hidden_states(batch.ids, batch.attention_mask,
-                                                    batch.position_ids, nullptr, f);  // (B, T − F, C)
+    const torch::Tensor kept = model->hidden_states(
+        batch.ids, batch.attention_mask, batch.position_ids, nullptr, f);  // (B, T − F, C)
     ASSERT_EQ(kept.sizes(), (std::vector<int64_t>{3, t - f, 32})) << "F " << f;
     EXPECT_LE(MaxAbsDiff(kept, full.narrow(1, f, t - f)), 1e-5) << "F " << f;
   }
@@ -73,8 +73,8 @@ TEST(GptFromColumnTest, InferenceSnapshotKeptColumnsEqualTheModules) {
   const int64_t t = batch.ids.size(1);
   const torch::Tensor full =
       model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids);  // (B, T, C)
-  const torch::Tensor kept =
-      model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids, &w, 4);  // (B, T − 4, C)
+  const torch::Tensor kept = model->hidden_states(batch.ids, batch.attention_mask,
+                                                  batch.position_ids, &w, 4);  // (B, T − 4, C)
   EXPECT_LE(MaxAbsDiff(kept, full.narrow(1, 4, t - 4)), 1e-5);
 }
 
@@ -96,10 +96,10 @@ TEST(GptFromColumnTest, PrunedPrefillFillsTheWholeKvCache) {
     // The decode steps read the last block's keys and values of columns the
     // prefill did not keep.
     for (int64_t col = 8; col < 10; ++col) {
-      const torch::Tensor step = model->hidden_step(ids.narrow(1, col, 1),
-                                                    mask.narrow(1, 0, col + 1),
-                                                    PositionIds(mask).narrow(1, col, 1), cache,
-                                                    weights);  // (B, 1, C)
+      const torch::Tensor step =
+          model->hidden_step(ids.narrow(1, col, 1), mask.narrow(1, 0, col + 1),
+                             PositionIds(mask).narrow(1, col, 1), cache,
+                             weights);  // (B, 1, C)
       EXPECT_LE(MaxAbsDiff(step.select(1, 0), full.select(1, col)), 1e-5) << "column " << col;
     }
   }
@@ -114,10 +114,10 @@ TEST(GptFromColumnTest, GradientsEqualTheFullForwardsGradients) {
   const std::vector<torch::Tensor> params = model->parameters();
   auto grads = [&](bool pruned) {
     torch::Tensor h =
-        pruned ? model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids,
-                                      nullptr, f)
-               : model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids)
-                     .narrow(1, f, t - f);  // (B, T − F, C)
+        pruned
+            ? model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids, nullptr, f)
+            : model->hidden_states(batch.ids, batch.attention_mask, batch.position_ids)
+                  .narrow(1, f, t - f);  // (B, T − F, C)
     return torch::autograd::grad({(h * probe).sum()}, params);
   };
   const std::vector<torch::Tensor> full = grads(false), kept = grads(true);
@@ -141,9 +141,9 @@ TEST(GptFromColumnTest, PolicyAndReferenceScoresEqualTheFullForward) {
   const double temperature = 0.7;
   const PolicyEvaluation eval = policy->Evaluate(batch, temperature);  // differentiable
   torch::NoGradGuard g;
-  const torch::Tensor full = trunk->hidden_states(batch.ids, batch.attention_mask,
-                                                  batch.position_ids)
-                                 .narrow(1, p - 1, r);  // (B, R, C)
+  const torch::Tensor full =
+      trunk->hidden_states(batch.ids, batch.attention_mask, batch.position_ids)
+          .narrow(1, p - 1, r);  // (B, R, C)
   const torch::Tensor logp =
       torch::log_softmax(trunk->Logits(full) / temperature, -1);  // (B, R, V)
   const torch::Tensor want_logprobs =

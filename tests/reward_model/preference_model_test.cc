@@ -31,13 +31,13 @@ TEST(PreferenceModelTest, ScoresAndGradientsEqualTheFullForward) {
     for (auto& p : pm->parameters()) p.normal_(0.0, 0.3);
   }
   PmBatch batch;
-  batch.ids = torch::randint(0, 40, {4, 14}, torch::kLong);  // (B, T), right-padded rows
+  batch.ids = torch::randint(0, 40, {4, 14}, torch::kLong);       // (B, T), right-padded rows
   batch.last_index = torch::tensor({5, 13, 9, 7}, torch::kLong);  // (B); column 13 is no row's pad
   // The full forward: every column through every block, then the gather.
   auto full_scores = [&] {
     torch::Tensor hidden = pm->trunk->hidden_states(batch.ids);  // (B, T, C)
     torch::Tensor at = hidden.gather(1, batch.last_index.view({-1, 1, 1}).expand({-1, 1, 16}))
-                           .squeeze(1);         // (B, C)
+                           .squeeze(1);        // (B, C)
     return pm->head->forward(at).squeeze(-1);  // (B)
   };
   const std::vector<torch::Tensor> params = pm->parameters();
@@ -45,7 +45,8 @@ TEST(PreferenceModelTest, ScoresAndGradientsEqualTheFullForward) {
   const torch::Tensor full = full_scores();         // (B)
   EXPECT_LE((pruned - full).abs().max().item<double>(), 1e-5);
   const torch::Tensor weights = torch::tensor({1.0f, -2.0f, 0.5f, 3.0f});  // (B)
-  const std::vector<torch::Tensor> g_pruned = torch::autograd::grad({(pruned * weights).sum()}, params);
+  const std::vector<torch::Tensor> g_pruned =
+      torch::autograd::grad({(pruned * weights).sum()}, params);
   const std::vector<torch::Tensor> g_full = torch::autograd::grad({(full * weights).sum()}, params);
   for (size_t i = 0; i < params.size(); ++i) {
     EXPECT_LE((g_pruned[i] - g_full[i]).abs().max().item<double>(),
