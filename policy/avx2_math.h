@@ -1,11 +1,14 @@
 // Small AVX2/FMA building blocks shared by the hand-written kernels
-// (decode_kernels.cc, gelu.cc). Every function carries
+// (decode_kernels.cc, causal_attention.cc, gelu.cc). Every function carries
 // target("avx2,fma"): call them only from functions with the same target,
 // behind a run-time CPU check (DecodeKernelsAvailable()).
 #ifndef SHAMMIE_POLICY_AVX2_MATH_H_
 #define SHAMMIE_POLICY_AVX2_MATH_H_
 
 #include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
 
 namespace shammie::policy::avx2 {
 
@@ -37,6 +40,25 @@ __attribute__((target("avx2,fma"))) inline __m256 Exp8(__m256 x) {
   const __m256i pow2n =
       _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_andnot_ps(underflow, _mm256_mul_ps(y, _mm256_castsi256_ps(pow2n)));
+}
+
+// scores[0, n) ← exp(scores − max); returns their sum. scores has room for
+// n rounded up to 8.
+__attribute__((target("avx2,fma"))) inline float ExpShiftSum(float* scores, int64_t n, float max) {
+  const __m256 m = _mm256_set1_ps(max);
+  __m256 sum = _mm256_setzero_ps();
+  int64_t s = 0;
+  for (; s + 8 <= n; s += 8) {
+    const __m256 e = Exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + s), m));
+    _mm256_storeu_ps(scores + s, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  float total = HorizontalSum(sum);
+  for (; s < n; ++s) {
+    scores[s] = std::exp(scores[s] - max);
+    total += scores[s];
+  }
+  return total;
 }
 
 }  // namespace shammie::policy::avx2

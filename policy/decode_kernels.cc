@@ -97,25 +97,6 @@ __attribute__((target("avx2,fma"))) void Gemm(const float* x, int64_t m, int64_t
   }
 }
 
-// scores[0, n) ← exp(scores − max); returns their sum. scores has room for
-// n rounded up to 8.
-__attribute__((target("avx2,fma"))) float ExpShiftSum(float* scores, int64_t n, float max) {
-  const __m256 m = _mm256_set1_ps(max);
-  __m256 sum = _mm256_setzero_ps();
-  int64_t s = 0;
-  for (; s + 8 <= n; s += 8) {
-    const __m256 e = avx2::Exp8(_mm256_sub_ps(_mm256_loadu_ps(scores + s), m));
-    _mm256_storeu_ps(scores + s, e);
-    sum = _mm256_add_ps(sum, e);
-  }
-  float total = avx2::HorizontalSum(sum);
-  for (; s < n; ++s) {
-    scores[s] = std::exp(scores[s] - max);
-    total += scores[s];
-  }
-  return total;
-}
-
 // One (row, head): append k, v at position `length`, then
 // y = softmax(scale · q·K^T, blocked keys lowest) · V. NC = D / 8 ymm
 // chunks, so q and the output row live in registers; scores holds S floats.
@@ -154,7 +135,7 @@ __attribute__((target("avx2,fma"))) void AttendOne(const float* q, const float* 
     scores[s] = score;
     max = std::max(max, score);
   }
-  const float sum = ExpShiftSum(scores, s_len, max);
+  const float sum = avx2::ExpShiftSum(scores, s_len, max);
   __m256 acc[NC];
 #pragma GCC unroll 16
   for (int c = 0; c < NC; ++c) acc[c] = _mm256_setzero_ps();

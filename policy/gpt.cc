@@ -2,7 +2,9 @@
 // (generation). See gpt.h for the shape legend (B, T, L, S, C, H, D, V, P, R).
 //
 // Attention is written as matmul + additive mask + softmax: LibTorch 1.13 has
-// no fused scaled_dot_product_attention. Choices made for CPU speed:
+// no fused scaled_dot_product_attention. Without a graph (scoring, prefill)
+// several queries go through policy/causal_attention.h instead, which skips
+// the masked upper triangle. Choices made for CPU speed:
 //  - one c_attn matmul for q, k, v, then a single permute+contiguous so the
 //    three heads tensors are contiguous for the batched matmuls;
 //  - q is scaled before QK^T (T·D multiplies instead of T·S);
@@ -10,12 +12,17 @@
 //    shared by every layer and applied in place (masked_fill_), and it is
 //    skipped where it blocks nothing (a decode step without left padding) and
 //    narrowed to the causal part when no row has padding before real tokens;
-//  - the KV cache is preallocated, so a step copies T positions per layer.
+//  - the KV cache is preallocated, so a step copies T positions per layer;
+//  - callers that read only columns [F, T) (from_column) skip, in the last
+//    block, everything but the keys and values of columns before F: the
+//    queries, attention output, c_proj, ln_2 and the MLP there serve only
+//    the final hidden state of their own column.
 #include "policy/gpt.h"
 
 #include <cmath>
 #include <limits>
 
+#include "policy/causal_attention.h"
 #include "policy/gelu.h"
 
 namespace shammie::policy {
@@ -77,6 +84,24 @@ torch::Tensor InferenceAffine(const torch::Tensor& x, const InferenceLinear& w,
   return residual.defined() ? y + residual : y;
 }
 
+// Output features [begin, begin + count) of the module or snapshot:
+// x (…, in) → (…, count), the weight's rows sliced in place (no copy).
+// Never the packed kernel: its panels hold every output feature.
+torch::Tensor AffineRows(const torch::Tensor& x, torch::nn::Linear& module,
+                         const InferenceLinear* w, int64_t begin, int64_t count) {
+  if (w == nullptr) {
+    return torch::nn::functional::linear(x, module->weight.narrow(0, begin, count),
+                                         module->bias.narrow(0, begin, count));  // (…, count)
+  }
+  std::vector<int64_t> sizes = x.sizes().vec();
+  sizes.back() = count;
+  const torch::Tensor x2 = x.reshape({-1, x.size(-1)});      // (M, in)
+  const torch::Tensor w_t = w->w_t.narrow(1, begin, count);  // (in, count), row stride out
+  return (w->bias.defined() ? torch::addmm(w->bias.narrow(0, begin, count), x2, w_t)
+                            : torch::mm(x2, w_t))
+      .view(sizes);  // (…, count)
+}
+
 // The module, or the inference snapshot `w` when given; residual as above.
 torch::Tensor Affine(const torch::Tensor& x, torch::nn::Linear& module, const InferenceLinear* w,
                      const torch::Tensor& residual = {}) {
@@ -121,33 +146,65 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const GptConfig& config) : n_he
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
                                                KvCache* cache, int64_t layer,
                                                const InferenceWeights::Layer* w,
-                                               const torch::Tensor& residual) {
+                                               const torch::Tensor& residual, int64_t from_column) {
   const int64_t b = x.size(0), t = x.size(1), c = x.size(2);
   const int64_t d = c / n_head;
-  torch::Tensor qkv = Affine(x, c_attn, w ? &w->c_attn : nullptr);  // (B, T, 3C)
-  if (w != nullptr && cache != nullptr && t == 1 && w->c_attn.packed.panels.defined() &&
-      DecodeAttentionSupports(d)) {
-    // A decode step: one fused pass per (row, head) instead of ~12 ops.
-    torch::Tensor y = DecodeAttention(qkv.view({b, 3 * c}), cache->keys(layer),
-                                      cache->values(layer), cache->length(), blocked, n_head)
-                          .view({b, 1, c});             // (B, 1, C)
-    return Affine(y, c_proj, &w->attn_proj, residual);  // (B, 1, C)
+  const int64_t tq = t - from_column;  // T': query columns
+  TORCH_CHECK(from_column >= 0 && tq > 0, "from_column ", from_column, " outside [0, ", t, ")");
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+  torch::Tensor q, k, v;  // (B, H, T', D), (B, H, T, D), (B, H, T, D)
+  if (from_column == 0) {
+    torch::Tensor qkv = Affine(x, c_attn, w ? &w->c_attn : nullptr);  // (B, T, 3C)
+    if (w != nullptr && cache != nullptr && t == 1 && w->c_attn.packed.panels.defined() &&
+        DecodeAttentionSupports(d)) {
+      // A decode step: one fused pass per (row, head) instead of ~12 ops.
+      torch::Tensor y = DecodeAttention(qkv.view({b, 3 * c}), cache->keys(layer),
+                                        cache->values(layer), cache->length(), blocked, n_head)
+                            .view({b, 1, c});             // (B, 1, C)
+      return Affine(y, c_proj, &w->attn_proj, residual);  // (B, 1, C)
+    }
+    qkv = qkv.view({b, t, 3, n_head, d})  // (B, T, 3, H, D)
+              .permute({2, 0, 3, 1, 4})   // (3, B, H, T, D)
+              .contiguous();
+    q = qkv[0] * scale;  // (B, H, T, D)
+    k = qkv[1];          // (B, H, T, D)
+    v = qkv[2];          // (B, H, T, D)
+  } else {
+    // Keys and values of every column, queries of the kept ones: c_attn's
+    // rows [C, 3C) over all T columns, rows [0, C) over T' columns.
+    torch::Tensor kv = AffineRows(x, c_attn, w ? &w->c_attn : nullptr, c, 2 * c)  // (B, T, 2C)
+                           .view({b, t, 2, n_head, d})                            // (B, T, 2, H, D)
+                           .permute({2, 0, 3, 1, 4})                              // (2, B, H, T, D)
+                           .contiguous();
+    k = kv[0];                                                      // (B, H, T, D)
+    v = kv[1];                                                      // (B, H, T, D)
+    const torch::Tensor x_kept = x.narrow(1, from_column, tq);      // (B, T', C)
+    q = AffineRows(x_kept, c_attn, w ? &w->c_attn : nullptr, 0, c)  // (B, T', C)
+            .view({b, tq, n_head, d})                               // (B, T', H, D)
+            .transpose(1, 2)                                        // (B, H, T', D)
+            .mul(scale);
   }
-  qkv = qkv.view({b, t, 3, n_head, d})  // (B, T, 3, H, D)
-            .permute({2, 0, 3, 1, 4})   // (3, B, H, T, D)
-            .contiguous();
-  torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));  // (B, H, T, D)
-  torch::Tensor k = qkv[1];                                              // (B, H, T, D)
-  torch::Tensor v = qkv[2];                                              // (B, H, T, D)
-  if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);     // (B, H, S, D)
-  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));             // (B, H, T, S)
+  if (cache != nullptr) std::tie(k, v) = cache->Append(layer, k, v);  // (B, H, S, D)
+  const torch::Tensor rows_blocked = !blocked.defined() || from_column == 0
+                                         ? blocked
+                                         : blocked.narrow(2, from_column, tq);  // (B|1, 1, T', S)
+  const bool grad = torch::GradMode::is_enabled();
+  if (rows_blocked.defined() && t > 1 && (!grad || cache == nullptr) &&
+      CausalAttentionSupports(d) && q.scalar_type() == torch::kFloat32) {
+    // One fused pass per (row, head), upper triangle skipped; with a graph,
+    // its backward is ATen's.
+    torch::Tensor y = grad ? CausalAttentionTrainable(q, k, v, rows_blocked)
+                           : CausalAttention(q, k, v, rows_blocked);  // (B, T', C)
+    return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T', C)
+  }
+  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1));  // (B, H, T', S)
   // In place: matmul's backward needs q and k, not its output.
-  if (blocked.defined()) att.masked_fill_(blocked, std::numeric_limits<float>::lowest());
-  att = torch::softmax(att, /*dim=*/-1);                            // (B, H, T, S)
-  torch::Tensor y = torch::matmul(att, v)                           // (B, H, T, D)
-                        .transpose(1, 2)                            // (B, T, H, D)
-                        .reshape({b, t, c});                        // (B, T, C)
-  return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T, C)
+  if (rows_blocked.defined()) att.masked_fill_(rows_blocked, std::numeric_limits<float>::lowest());
+  att = torch::softmax(att, /*dim=*/-1);                            // (B, H, T', S)
+  torch::Tensor y = torch::matmul(att, v)                           // (B, H, T', D)
+                        .transpose(1, 2)                            // (B, T', H, D)
+                        .reshape({b, tq, c});                       // (B, T', C)
+  return Affine(y, c_proj, w ? &w->attn_proj : nullptr, residual);  // (B, T', C)
 }
 
 MlpImpl::MlpImpl(const GptConfig& config) {
@@ -170,11 +227,15 @@ BlockImpl::BlockImpl(const GptConfig& config) {
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& blocked,
-                                 KvCache* cache, int64_t layer, const InferenceWeights::Layer* w) {
+                                 KvCache* cache, int64_t layer, const InferenceWeights::Layer* w,
+                                 int64_t from_column) {
   // The residual adds ride along in the output projections (fused into the
   // decode kernel's store; a plain add otherwise).
-  torch::Tensor y = attn->forward(ln_1(x), blocked, cache, layer, w, x);  // (B, T, C)
-  return mlp->forward(ln_2(y), w, y);                                     // (B, T, C)
+  const torch::Tensor kept =
+      from_column == 0 ? x : x.narrow(1, from_column, x.size(1) - from_column);  // (B, T', C)
+  torch::Tensor y =
+      attn->forward(ln_1(x), blocked, cache, layer, w, kept, from_column);  // (B, T', C)
+  return mlp->forward(ln_2(y), w, y);                                       // (B, T', C)
 }
 
 GptImpl::GptImpl(const GptConfig& config) : config_(config) {
@@ -238,8 +299,11 @@ InferenceWeights GptImpl::TransposedWeights() {
 }
 
 torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                           torch::Tensor position_ids, KvCache* cache, const InferenceWeights* w) {
+                           torch::Tensor position_ids, KvCache* cache, const InferenceWeights* w,
+                           int64_t from_column) {
   const int64_t b = ids.size(0), t = ids.size(1);
+  TORCH_CHECK(from_column >= 0 && from_column < t, "from_column ", from_column, " outside [0, ", t,
+              ")");
   const int64_t l = cache != nullptr ? cache->length() : 0;
   const int64_t s = l + t;
   TORCH_CHECK(s <= config_.n_positions, "sequence of ", s, " tokens exceeds n_positions ",
@@ -259,24 +323,30 @@ torch::Tensor GptImpl::Run(const torch::Tensor& ids, const torch::Tensor& attent
                                                                              : torch::Tensor();
   torch::Tensor blocked = BlockedKeys(t, s, key_mask);  // (B|1, 1, T, S) or undefined
   torch::Tensor x = wte(ids) + wpe(position_ids);       // (B, T, C)
+  // Only the last block drops columns: every earlier one feeds the next
+  // block's keys and values at all T columns.
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    x = blocks_[i]->forward(x, blocked, cache, i, w ? &w->layers[i] : nullptr);  // (B, T, C)
+    const bool last = i + 1 == config_.n_layer;
+    x = blocks_[i]->forward(x, blocked, cache, i, w ? &w->layers[i] : nullptr,
+                            last ? from_column : 0);  // (B, T, C); the last (B, T', C)
   }
+  if (config_.n_layer == 0 && from_column > 0) x = x.narrow(1, from_column, t - from_column);
   if (cache != nullptr) cache->Advance(t);
-  return ln_f(x);  // (B, T, C)
+  return ln_f(x);  // (B, T', C)
 }
 
 GptOutput GptImpl::forward(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                            const torch::Tensor& position_ids) {
   GptOutput out;
-  out.hidden = Run(ids, attention_mask, position_ids, nullptr, nullptr);  // (B, T, C)
-  out.logits = Logits(out.hidden);                                        // (B, T, V)
+  out.hidden = Run(ids, attention_mask, position_ids, nullptr, nullptr, 0);  // (B, T, C)
+  out.logits = Logits(out.hidden);                                           // (B, T, V)
   return out;
 }
 
 torch::Tensor GptImpl::hidden_states(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                                     const torch::Tensor& position_ids, const InferenceWeights* w) {
-  return Run(ids, attention_mask, position_ids, nullptr, w);  // (B, T, C)
+                                     const torch::Tensor& position_ids, const InferenceWeights* w,
+                                     int64_t from_column) {
+  return Run(ids, attention_mask, position_ids, nullptr, w, from_column);  // (B, T − F, C)
 }
 
 GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
@@ -284,17 +354,17 @@ GptOutput GptImpl::forward_step(const torch::Tensor& ids, const torch::Tensor& a
   TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
               ids.size(0));
   GptOutput out;
-  out.hidden = Run(ids, attention_mask, position_ids, &cache, nullptr);  // (B, T, C)
-  out.logits = Logits(out.hidden);                                       // (B, T, V)
+  out.hidden = Run(ids, attention_mask, position_ids, &cache, nullptr, 0);  // (B, T, C)
+  out.logits = Logits(out.hidden);                                          // (B, T, V)
   return out;
 }
 
 torch::Tensor GptImpl::hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                                    const torch::Tensor& position_ids, KvCache& cache,
-                                   const InferenceWeights* w) {
+                                   const InferenceWeights* w, int64_t from_column) {
   TORCH_CHECK(cache.batch() == ids.size(0), "KvCache batch ", cache.batch(), " != ids batch ",
               ids.size(0));
-  return Run(ids, attention_mask, position_ids, &cache, w);  // (B, T, C)
+  return Run(ids, attention_mask, position_ids, &cache, w, from_column);  // (B, T − F, C)
 }
 
 torch::Tensor PositionIds(const torch::Tensor& attention_mask) {

@@ -111,9 +111,12 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
   // a key, or undefined (= nothing blocked); cache may be null (then S = T).
   // w: this layer's InferenceWeights, or null to use the modules' weights.
   // residual (B, T, C), when defined, is added to the output.
+  // from_column F (0 ≤ F < T): keys and values are computed (and cached) for
+  // all T columns, queries only for [F, T); the output is (B, T − F, C) and
+  // residual, when defined, must be (B, T − F, C) too.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
                         int64_t layer, const InferenceWeights::Layer* w = nullptr,
-                        const torch::Tensor& residual = {});
+                        const torch::Tensor& residual = {}, int64_t from_column = 0);
 
   int64_t n_head;
   torch::nn::Linear c_attn{nullptr};  // C → 3C (q, k, v)
@@ -134,8 +137,11 @@ TORCH_MODULE(Mlp);
 
 struct BlockImpl : torch::nn::Module {
   explicit BlockImpl(const GptConfig& config);
+  // x (B, T, C) → (B, T − from_column, C): the block's output for columns
+  // [from_column, T) only; the other columns contribute their keys and values.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& blocked, KvCache* cache,
-                        int64_t layer, const InferenceWeights::Layer* w = nullptr);
+                        int64_t layer, const InferenceWeights::Layer* w = nullptr,
+                        int64_t from_column = 0);
 
   torch::nn::LayerNorm ln_1{nullptr};
   CausalSelfAttention attn{nullptr};
@@ -161,9 +167,14 @@ struct GptImpl : torch::nn::Module {
   // The PM and value heads use it to avoid computing (B, T, V) logits.
   // With `w` (TransposedWeights of this model, under NoGrad/InferenceMode)
   // the matmuls use the transposed snapshot instead of the modules.
+  // from_column F (0 ≤ F < T) returns only columns [F, T): (B, T − F, C),
+  // equal to the full result's narrow(1, F, T − F) up to float rounding. The
+  // last block then computes its queries, attention output, projections and
+  // MLP only for those columns (the others are needed there only for their
+  // keys and values). Differentiable like the full forward.
   torch::Tensor hidden_states(const torch::Tensor& ids, const torch::Tensor& attention_mask = {},
                               const torch::Tensor& position_ids = {},
-                              const InferenceWeights* w = nullptr);
+                              const InferenceWeights* w = nullptr, int64_t from_column = 0);
 
   // One step with a KV cache: ids (B, T) are the next T tokens after the L
   // cached ones; attention_mask covers all S = L + T positions (B, S) or is
@@ -174,9 +185,11 @@ struct GptImpl : torch::nn::Module {
 
   // forward_step without the output projection: (B, T, C) after ln_f. The
   // sampler projects only the last position, not all T of a prefill.
+  // from_column as in hidden_states: (B, T − F, C); the cache still receives
+  // every layer's keys and values of all T positions.
   torch::Tensor hidden_step(const torch::Tensor& ids, const torch::Tensor& attention_mask,
                             const torch::Tensor& position_ids, KvCache& cache,
-                            const InferenceWeights* w = nullptr);
+                            const InferenceWeights* w = nullptr, int64_t from_column = 0);
 
   // The transposed snapshot of the current weights (see InferenceWeights).
   InferenceWeights TransposedWeights();
@@ -193,8 +206,8 @@ struct GptImpl : torch::nn::Module {
 
  private:
   torch::Tensor Run(const torch::Tensor& ids, const torch::Tensor& attention_mask,
-                    torch::Tensor position_ids, KvCache* cache,
-                    const InferenceWeights* w);  // (B, T, C)
+                    torch::Tensor position_ids, KvCache* cache, const InferenceWeights* w,
+                    int64_t from_column);  // (B, T − from_column, C)
 
   GptConfig config_;
   std::vector<Block> blocks_;  // the same modules as h, typed

@@ -242,11 +242,15 @@ std::vector<Completion> Sampler::GenerateRows(absl::Span<const GenerationRequest
   torch::Tensor logits;  // (B, V): next-token logits
   if (options_.use_kv_cache) {
     cache = std::make_unique<KvCache>(config, b, p + n);
-    last = model_->hidden_step(ids.narrow(1, 0, p), mask_upto(p), {}, *cache, &weights)
-               .select(1, p - 1);  // (B, C)
+    last = model_
+               ->hidden_step(ids.narrow(1, 0, p), mask_upto(p), {}, *cache, &weights,
+                             /*from_column=*/p - 1)
+               .select(1, 0);  // (B, C)
   } else {
-    last = model_->hidden_states(ids.narrow(1, 0, p), mask_upto(p), {}, &weights)
-               .select(1, p - 1);  // (B, C)
+    last = model_
+               ->hidden_states(ids.narrow(1, 0, p), mask_upto(p), {}, &weights,
+                               /*from_column=*/p - 1)
+               .select(1, 0);  // (B, C)
   }
   logits = model_->Logits(last, &weights);  // (B, V)
   torch::Tensor rec_logp, rec_entropy, rec_hidden;
@@ -307,8 +311,10 @@ std::vector<Completion> Sampler::GenerateRows(absl::Span<const GenerationRequest
       last = model_->hidden_step(next, mask_upto(col + 1), pos, *cache, &weights)
                  .select(1, 0);  // (B, C)
     } else {
-      last = model_->hidden_states(ids.narrow(1, 0, col + 1), mask_upto(col + 1), {}, &weights)
-                 .select(1, col);  // (B, C)
+      last = model_
+                 ->hidden_states(ids.narrow(1, 0, col + 1), mask_upto(col + 1), {}, &weights,
+                                 /*from_column=*/col)
+                 .select(1, 0);  // (B, C)
     }
     logits = model_->Logits(last, &weights);  // (B, V)
   }

@@ -69,11 +69,18 @@ PreferenceModelImpl::PreferenceModelImpl(policy::Gpt trunk_in) {
 }
 
 torch::Tensor PreferenceModelImpl::forward(const PmBatch& batch) {
-  torch::Tensor hidden = trunk->hidden_states(batch.ids);  // (B, T, C)
+  // Only each row's last index is read: columns after the longest row's end
+  // are left out (causal: no earlier column sees them), and the last block
+  // works only from the shortest row's end on (Gpt's from_column).
+  const int64_t first = batch.last_index.min().item<int64_t>();
+  const int64_t end = batch.last_index.max().item<int64_t>() + 1;
+  torch::Tensor hidden =
+      trunk->hidden_states(batch.ids.narrow(1, 0, end), {}, {}, nullptr, first);  // (B, T', C)
   const int64_t C = hidden.size(2);
-  torch::Tensor index = batch.last_index.view({-1, 1, 1}).expand({-1, 1, C});  // (B, 1, C)
-  torch::Tensor at_eos = hidden.gather(/*dim=*/1, index).squeeze(1);           // (B, C)
-  return head->forward(at_eos).squeeze(-1);                                    // (B)
+  torch::Tensor index =
+      (batch.last_index - first).view({-1, 1, 1}).expand({-1, 1, C});  // (B, 1, C)
+  torch::Tensor at_eos = hidden.gather(/*dim=*/1, index).squeeze(1);   // (B, C)
+  return head->forward(at_eos).squeeze(-1);                            // (B)
 }
 
 torch::Tensor PreferenceModelImpl::logits(const PmBatch& batch) {
