@@ -2,6 +2,7 @@
 // row-block size, a partial last panel, bias and residual) and single-query
 // attention (cache append, blocked keys, a fully blocked row).
 #include "policy/decode_kernels.h"
+#include "tests/policy/random_gpt.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +11,7 @@
 namespace shammie::policy {
 namespace {
 
-double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
+using testing::MaxAbsDiff;
 
 TEST(DecodeKernelsTest, RunOnThisMachine) {
   // The speed of generation rests on them (docs/results.md); x86-64 CPUs of

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "policy/gpt.h"
 #include "policy/ppo_policy.h"
+#include "tests/policy/random_gpt.h"
 
 namespace shammie::policy {
 namespace {
@@ -25,18 +26,9 @@ GptConfig SmallConfig() {
   return c;
 }
 
-// Non-trivial LayerNorms and biases: a mis-wired parameter changes outputs.
-Gpt RandomModel(const GptConfig& c, uint64_t seed) {
-  torch::manual_seed(seed);
-  Gpt model(c);
-  torch::NoGradGuard g;
-  for (auto& p : model->parameters()) p.normal_(0.0, 0.3);
-  return model;
-}
+Gpt RandomModel(const GptConfig& c, uint64_t seed) { return testing::RandomGpt(c, seed); }
 
-double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
+using testing::MaxAbsDiff;
 
 // Contexts of 3, 7 and 5 tokens (left-padded to P = 7) and responses of 4, 1
 // and 6 tokens (right-padded to R = 6): padding on both sides.

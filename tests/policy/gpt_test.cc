@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/policy/raw_tensors.h"
+#include "tests/policy/random_gpt.h"
 
 namespace shammie::policy {
 namespace {
@@ -19,19 +20,9 @@ GptConfig SmallConfig() {
   return c;
 }
 
-// Random weights with non-trivial LayerNorms and biases, so a wrong wiring
-// of any parameter changes the output.
-Gpt RandomModel(const GptConfig& c, uint64_t seed) {
-  torch::manual_seed(seed);
-  Gpt model(c);
-  torch::NoGradGuard g;
-  for (auto& p : model->parameters()) p.normal_(0.0, 0.3);
-  return model;
-}
+Gpt RandomModel(const GptConfig& c, uint64_t seed) { return testing::RandomGpt(c, seed); }
 
-double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
+using testing::MaxAbsDiff;
 
 TEST(GptTest, ParameterNamesAndShapesMatchHuggingFaceGpt2) {
   GptConfig c = SmallConfig();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/policy/random_gpt.h"
 
 namespace shammie::policy {
 namespace {
@@ -20,11 +21,7 @@ GptConfig SmallConfig() {
 }
 
 Gpt RandomModel(uint64_t seed, double std = 0.3) {
-  torch::manual_seed(seed);
-  Gpt model(SmallConfig());
-  torch::NoGradGuard g;
-  for (auto& p : model->parameters()) p.normal_(0.0, std);
-  return model;
+  return testing::RandomGpt(SmallConfig(), seed, std);
 }
 
 // A model whose next-token distribution is `probs` at every position:
@@ -41,9 +38,7 @@ Gpt ConstantModel(const std::vector<double>& probs) {
   return model;
 }
 
-double MaxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
+using testing::MaxAbsDiff;
 
 SamplerOptions Options(bool cache = true) {
   SamplerOptions o;
