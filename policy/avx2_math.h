@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 namespace shammie::policy::avx2 {
 
@@ -59,6 +60,27 @@ __attribute__((target("avx2,fma"))) inline float ExpShiftSum(float* scores, int6
     total += scores[s];
   }
   return total;
+}
+
+// The attention kernels' head widths: D = 8·NC floats, NC AVX registers per
+// row. `pick(std::integral_constant<int, NC>{})` returns the kernel built for
+// NC; other widths give nullptr (the caller then uses ATen).
+template <typename Pick>
+auto KernelForHeadWidth(int64_t d, Pick pick) -> decltype(pick(std::integral_constant<int, 1>{})) {
+  switch (d) {
+    case 8:
+      return pick(std::integral_constant<int, 1>{});
+    case 16:
+      return pick(std::integral_constant<int, 2>{});
+    case 32:
+      return pick(std::integral_constant<int, 4>{});
+    case 64:
+      return pick(std::integral_constant<int, 8>{});
+    case 128:
+      return pick(std::integral_constant<int, 16>{});
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace shammie::policy::avx2

@@ -131,20 +131,8 @@ __attribute__((target("avx2,fma"))) void AttendHead(const HeadView& h, float* kt
 using AttendHeadFn = void (*)(const HeadView&, float*, int64_t, float*);
 
 AttendHeadFn AttendHeadFor(int64_t d) {
-  switch (d) {
-    case 8:
-      return AttendHead<1>;
-    case 16:
-      return AttendHead<2>;
-    case 32:
-      return AttendHead<4>;
-    case 64:
-      return AttendHead<8>;
-    case 128:
-      return AttendHead<16>;
-    default:
-      return nullptr;
-  }
+  return avx2::KernelForHeadWidth(
+      d, [](auto nc) -> AttendHeadFn { return AttendHead<decltype(nc)::value>; });
 }
 
 // t with unit stride in its last dim (a copy otherwise).

@@ -156,20 +156,8 @@ using AttendFn = void (*)(const float*, const float*, const float*, float*, floa
 
 // The kernel for head width d, or null (then the caller uses ATen).
 AttendFn AttendFor(int64_t d) {
-  switch (d) {
-    case 8:
-      return AttendOne<1>;
-    case 16:
-      return AttendOne<2>;
-    case 32:
-      return AttendOne<4>;
-    case 64:
-      return AttendOne<8>;
-    case 128:
-      return AttendOne<16>;
-    default:
-      return nullptr;
-  }
+  return avx2::KernelForHeadWidth(
+      d, [](auto nc) -> AttendFn { return AttendOne<decltype(nc)::value>; });
 }
 
 bool CpuHasAvx2Fma() {
