@@ -7,6 +7,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <cstring>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "common/torch_boundary.h"
@@ -48,13 +49,17 @@ ProcessGroup::~ProcessGroup() = default;
 int64_t ProcessGroup::rank() const { return impl_->options.rank; }
 int64_t ProcessGroup::world_size() const { return impl_->options.world_size; }
 
-void ProcessGroup::AllReduceMean(std::vector<torch::Tensor>& tensors, bool sum) {
+namespace {
+
+// Runs `collective` on one flat buffer holding every tensor (one message
+// instead of one per tensor), then copies the result back into the tensors.
+void OnFlatBuffer(std::vector<torch::Tensor>& tensors,
+                  const std::function<void(std::vector<torch::Tensor>&)>& collective) {
   if (tensors.empty()) return;
   std::vector<torch::Tensor> flat_parts;
   for (const auto& t : tensors) flat_parts.push_back(t.detach().reshape({-1}));
   std::vector<torch::Tensor> buffer{torch::cat(flat_parts)};  // (N)
-  impl_->group->allreduce(buffer)->wait();
-  if (!sum) buffer[0].div_(static_cast<double>(impl_->options.world_size));
+  collective(buffer);
   int64_t offset = 0;
   torch::NoGradGuard no_grad;
   for (auto& t : tensors) {
@@ -64,19 +69,19 @@ void ProcessGroup::AllReduceMean(std::vector<torch::Tensor>& tensors, bool sum) 
   }
 }
 
+}  // namespace
+
+void ProcessGroup::AllReduceMean(std::vector<torch::Tensor>& tensors, bool sum) {
+  OnFlatBuffer(tensors, [&](std::vector<torch::Tensor>& buffer) {
+    impl_->group->allreduce(buffer)->wait();
+    if (!sum) buffer[0].div_(static_cast<double>(impl_->options.world_size));
+  });
+}
+
 void ProcessGroup::Broadcast(std::vector<torch::Tensor> tensors) {
-  if (tensors.empty()) return;
-  std::vector<torch::Tensor> flat_parts;
-  for (const auto& t : tensors) flat_parts.push_back(t.detach().reshape({-1}));
-  std::vector<torch::Tensor> buffer{torch::cat(flat_parts)};  // (N)
-  impl_->group->broadcast(buffer)->wait();
-  int64_t offset = 0;
-  torch::NoGradGuard no_grad;
-  for (auto& t : tensors) {
-    const int64_t n = t.numel();
-    t.copy_(buffer[0].narrow(0, offset, n).view_as(t));
-    offset += n;
-  }
+  OnFlatBuffer(tensors, [&](std::vector<torch::Tensor>& buffer) {
+    impl_->group->broadcast(buffer)->wait();
+  });
 }
 
 absl::Status ProcessGroup::BroadcastBytes(std::string* bytes) {
