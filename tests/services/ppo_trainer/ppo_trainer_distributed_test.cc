@@ -5,91 +5,31 @@
 // (within float-rounding tolerances: the two ranks sum gradients in another
 // order; policy/ppo_distributed_test has the library's numbers), and rank 1
 // must have taken every step with it.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "policy/byte_tokenizer.h"
 #include "policy/checkpoint.h"
-#include "reward_model/pm_checkpoint.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
-#include "tests/lib/bearer_channel.h"
-#include "tests/lib/collector_fixture.h"
 #include "tests/lib/free_port.h"
 #include "tests/lib/ppo_trainer_process.h"
+#include "tests/services/ppo_trainer/ppo_job_fixture.h"
 
 namespace shammie::ppo_trainer {
 namespace {
 
-namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-policy::GptConfig Tiny() {
-  policy::GptConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 32;
-  c.n_positions = 64;
-  c.vocab_size = 257;
-  return c;
-}
-
-class PpoDistributedServiceTest : public testing::CollectorFixture {
+class PpoDistributedServiceTest : public testing::PpoJobFixture {
  protected:
-  void SetUp() override {
-    CollectorFixture::SetUp();
-    token_ = NewToken("ppo-dist-test", v1::SERVICE);  // may start jobs
-    root_ = fs::path(::testing::TempDir()) / ("ppo_dist_service_" + std::to_string(getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-    policy::ByteTokenizer bytes;
-    torch::manual_seed(0);
-    policy::Gpt policy(Tiny());
-    ASSERT_TRUE(policy::SaveCheckpoint(dir("policy"), policy, bytes).ok());
-    reward_model::PreferenceModel pm{policy::Gpt(Tiny())};
-    {
-      torch::NoGradGuard no_grad;
-      pm->head->weight.normal_(0, 1);  // a PM with opinions, so rewards vary
-    }
-    ASSERT_TRUE(reward_model::WritePmCheckpoint(pm, {}, {}, dir("pm")).ok());
-    std::ofstream prompts(dir("prompts.jsonl"));
-    for (const char* p : {"What is 2 plus 3?", "Name 2 fruits.", "How are you?", "Hello!"}) {
-      prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
-    }
-  }
-  void TearDown() override {
-    fs::remove_all(root_);
-    CollectorFixture::TearDown();
-  }
-
-  std::string dir(const std::string& name) const { return (root_ / name).string(); }
-
   v1::PpoJobSpec Spec() const {
-    v1::PpoJobSpec s;
-    s.set_key("dp");
-    s.set_policy_checkpoint(dir("policy"));
-    s.set_pm_checkpoint(dir("pm"));
-    s.set_prompt_file(dir("prompts.jsonl"));
-    s.set_steps(4);
-    s.set_batch_size(8);
-    s.set_minibatch_size(4);
+    v1::PpoJobSpec s = TinySpec("dp", /*steps=*/4);
     s.set_ppo_epochs(2);
-    s.set_max_response_tokens(8);
-    s.set_learning_rate(1e-3);
-    s.set_kl_coef(0.05);
-    s.set_seed(11);
-    s.set_checkpoint_every(2);
     return s;
   }
 
@@ -100,23 +40,8 @@ class PpoDistributedServiceTest : public testing::CollectorFixture {
     grpc::Status st = stub.StartJob(&start_ctx, spec, &job);
     EXPECT_TRUE(st.ok()) << st.error_message();
     if (!st.ok()) return job;
-    const std::string id = job.status().id();
-    for (int i = 0; i < 1500; ++i) {
-      grpc::ClientContext ctx;
-      v1::GetJobRequest req;
-      req.set_id(id);
-      if (stub.GetJob(&ctx, req, &job).ok() &&
-          (job.status().state() == v1::JOB_SUCCEEDED || job.status().state() == v1::JOB_FAILED ||
-           job.status().state() == v1::JOB_CANCELLED)) {
-        return job;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return job;
+    return WaitForEnd(stub, job.status().id(), /*polls=*/1500);
   }
-
-  fs::path root_;
-  std::string token_;
 };
 
 std::string ReadFile(const std::string& path) {

@@ -4,12 +4,7 @@
 // checkpoint and ends with exactly the curve of an uninterrupted run. The
 // trainer checks its callers with a real collector (in this process); the
 // test calls with a SERVICE token.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -21,8 +16,8 @@
 #include "policy/checkpoint.h"
 #include "reward_model/pm_checkpoint.h"
 #include "shammie/v1/ppo_trainer.grpc.pb.h"
-#include "tests/lib/collector_fixture.h"
 #include "tests/lib/ppo_trainer_process.h"
+#include "tests/services/ppo_trainer/ppo_job_fixture.h"
 
 namespace shammie::ppo_trainer {
 namespace {
@@ -41,88 +36,23 @@ class TrainerProcess : public testing::PpoTrainerProcess {
   bool started() const { return connected(); }
 };
 
-policy::GptConfig Tiny(int64_t n_embd = 32, int64_t vocab = 257) {
-  policy::GptConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = n_embd;
-  c.n_positions = 64;
-  c.vocab_size = vocab;
-  return c;
-}
-
-class PpoServiceTest : public testing::CollectorFixture {
+// The shared files, plus a policy of another width ("wide") and a PM on
+// another vocabulary ("pm_other") for the bad-input cases.
+class PpoServiceTest : public testing::PpoJobFixture {
  protected:
   void SetUp() override {
-    CollectorFixture::SetUp();
-    token_ = NewToken("ppo-test", v1::SERVICE);
-    root_ = fs::path(::testing::TempDir()) / ("ppo_service_" + std::to_string(getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
+    PpoJobFixture::SetUp();
+    if (HasFatalFailure()) return;
     policy::ByteTokenizer bytes;
-    torch::manual_seed(0);
-    policy::Gpt policy(Tiny());
-    ASSERT_TRUE(policy::SaveCheckpoint(dir("policy"), policy, bytes).ok());
     policy::Gpt wide(Tiny(/*n_embd=*/64));
     ASSERT_TRUE(policy::SaveCheckpoint(dir("wide"), wide, bytes).ok());
-    reward_model::PreferenceModel pm{policy::Gpt(Tiny())};
-    {
-      torch::NoGradGuard no_grad;
-      pm->head->weight.normal_(0, 1);  // a PM with opinions, so rewards vary
-    }
-    ASSERT_TRUE(reward_model::WritePmCheckpoint(pm, {}, {}, dir("pm")).ok());
     policy::GptConfig other_vocab = Tiny(32, 300);
     other_vocab.eos_token_id = 299;
     reward_model::PreferenceModel other{policy::Gpt(other_vocab)};
     ASSERT_TRUE(reward_model::WritePmCheckpoint(other, {}, {}, dir("pm_other")).ok());
-    std::ofstream prompts(dir("prompts.jsonl"));
-    for (const char* p : {"What is 2 plus 3?", "Name 2 fruits.", "How are you?", "Hello!"}) {
-      prompts << "{\"prompt\": \"\\n\\nHuman: " << p << "\\n\\nAssistant:\"}\n";
-    }
-  }
-  void TearDown() override {
-    fs::remove_all(root_);
-    CollectorFixture::TearDown();
   }
 
-
-  std::string dir(const std::string& name) const { return (root_ / name).string(); }
-
-  v1::PpoJobSpec GoodSpec(const std::string& key) const {
-    v1::PpoJobSpec s;
-    s.set_key(key);
-    s.set_policy_checkpoint(dir("policy"));
-    s.set_pm_checkpoint(dir("pm"));
-    s.set_prompt_file(dir("prompts.jsonl"));
-    s.set_steps(6);
-    s.set_batch_size(8);
-    s.set_minibatch_size(4);
-    s.set_max_response_tokens(8);
-    s.set_learning_rate(1e-3);
-    s.set_kl_coef(0.05);
-    s.set_seed(11);
-    s.set_checkpoint_every(2);
-    return s;
-  }
-
-  static v1::PpoJob WaitForEnd(v1::PolicyTrainer::Stub& stub, const std::string& id) {
-    v1::PpoJob job;
-    for (int i = 0; i < 600; ++i) {
-      grpc::ClientContext ctx;
-      v1::GetJobRequest req;
-      req.set_id(id);
-      if (stub.GetJob(&ctx, req, &job).ok() &&
-          (job.status().state() == v1::JOB_SUCCEEDED || job.status().state() == v1::JOB_FAILED ||
-           job.status().state() == v1::JOB_CANCELLED)) {
-        return job;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return job;
-  }
-
-  fs::path root_;
-  std::string token_;  // SERVICE: may start and cancel jobs
+  v1::PpoJobSpec GoodSpec(const std::string& key) const { return TinySpec(key, /*steps=*/6); }
 };
 
 TEST_F(PpoServiceTest, StartJobRefusesBadInputNamingTheField) {
